@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "GroupKeyGateway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "groupkey", targets: ["groupkey"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C system layer: each imported by exactly one Swift module.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+
+        // Pure foundation.
+        .target(name: "GroupKeyTypes", swiftSettings: strict),
+        .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
+
+        // Test support: hex, vector files, deterministic randomness.
+        .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
+
+        // Command line.
+        .executableTarget(
+            name: "groupkey",
+            dependencies: [
+                "GroupKeyCrypto", "GroupKeyTypes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "GroupKeyCryptoTests",
+            dependencies: ["GroupKeyCrypto", "GroupKeyTypes", "GroupKeyTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+    ]
+)
