@@ -42,5 +42,6 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: strict
         ),
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
     ]
 )
