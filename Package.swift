@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "GroupKeyTypes", swiftSettings: strict),
         .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
 
+        .target(name: "LKH", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
+
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
 
@@ -42,6 +44,8 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: strict
         ),
+        .testTarget(name: "LKHTests", dependencies: ["LKH", "GroupKeyCrypto", "GroupKeyTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
     ]
 )
