@@ -76,7 +76,39 @@ def key_wrap():
         check(name + " unwrap", aes_key_unwrap_with_padding(h(kek), h(wrapped)), h(key))
         cases.append({"name": name, "padded": True, "kek": h(kek).hex(), "key": h(key).hex(), "wrapped": h(wrapped).hex()})
     return {"source": "RFC 3394 section 4.1-4.6 (AES-KW) and RFC 5649 section 6 (AES-KWP), copied from the RFC texts; "
-                      f"each confirmed with {TOOL}", "cases": cases}
+                      f"each confirmed with {TOOL}. 'invalid' holds RFC 5649 blobs that are correctly encrypted "
+                      "but break one section 3 check each; see kwp_invalid() in the generator",
+            "cases": cases, "invalid": kwp_invalid()}
+
+
+def kwp_invalid():
+    """Single-semiblock RFC 5649 wraps are one AES-ECB block over AIV | padded key (RFC 5649
+    section 4.1), so each section 3 check can be broken in an otherwise well-encrypted blob.
+    The construction is first shown to reproduce the RFC's own 7-octet example."""
+    kek = h("5840df6e29b02af1 ab493b705bf16ea1 ae8338f4dcc176a8")
+
+    def ecb(block):
+        enc = Cipher(algorithms.AES(kek), modes.ECB()).encryptor()
+        return enc.update(block) + enc.finalize()
+
+    key7 = h("466f7250617369")
+    check("RFC 5649 example rebuilt by ECB", ecb(h("A65959A6 00000007") + key7 + b"\x00"), h("afbeb0f07dfbf541 9200f2ccb50bb24f"))
+    blobs = [
+        ("AIV constant is the RFC 3394 IV", ecb(h("A6A6A6A6 00000007") + key7 + b"\x00")),
+        ("MLI 9 exceeds the 8 octets recovered", ecb(h("A65959A6 00000009") + key7 + b"\x00")),
+        ("MLI 0", ecb(h("A65959A6 00000000") + key7 + b"\x00")),
+        ("non-zero padding octet", ecb(h("A65959A6 00000007") + key7 + b"\x01")),
+        ("RFC 3394 wrap of 16 octets presented as RFC 5649", aes_key_wrap(kek, h("00112233445566778899AABBCCDDEEFF"))),
+    ]
+    out = []
+    for name, blob in blobs:
+        try:
+            aes_key_unwrap_with_padding(kek, blob)
+            sys.exit(f"cryptography accepted the invalid blob: {name}")
+        except Exception:
+            pass
+        out.append({"name": name, "kek": kek.hex(), "wrapped": blob.hex()})
+    return out
 
 
 # ---------------------------------------------------------------- AES-CTR (RFC 3686 section 6)
