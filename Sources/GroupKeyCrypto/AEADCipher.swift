@@ -82,6 +82,8 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
 
     public let algorithm: Algorithm
     public let parameters: SymmetricParameters
+    /// RFC 4106 §4: the salt "SHOULD be unpredictable ... but need not be secret"; it never
+    /// leaves this object (it is not sent), but is kept as plain octets to build nonces.
     private let salt: [UInt8]
     private let lock = ContextLock()
     private let sealer: EVPCipherContext

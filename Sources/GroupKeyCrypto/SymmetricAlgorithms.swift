@@ -11,8 +11,9 @@ import GroupKeyTypes
 ///
 /// Key Length attributes are in bits everywhere (RFC 7296 §3.3.5, RFC 2407 §4.5 class 6,
 /// RFC 2409 App. A class 14, RFC 6407 §5.3.3). They are required for AES (RFC 7296 §3.3.5
-/// names AES-CBC and AES-CTR; RFC 3602 §5.3 for IKEv1/IPsec DOI) and MUST NOT be sent for
-/// fixed-size ciphers; a fixed-size cipher's own size is nevertheless accepted on input.
+/// names AES-CBC and AES-CTR; RFC 4106 §8.4 for ESP AES-GCM; RFC 3602 for AES-CBC in IKEv1)
+/// and MUST NOT be sent for fixed-size ciphers (RFC 2407 §4.5); a fixed-size cipher's own size
+/// is nevertheless accepted on input.
 public enum SymmetricAlgorithms {
     // MARK: IKEv2 (also G-IKEv2 rekey and data-security SAs)
 
