@@ -93,7 +93,28 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
         return try run(decryptor, ciphertext, iv: iv)
     }
 
+    /// Decrypts key material that GDOI carries CBC-encrypted (KEK and LKH key data, RFC 6407
+    /// §5.6.2.1, §5.6.3.1; project reading 24) straight into wiped storage, so the recovered key
+    /// never sits in an ordinary array.
+    public func decryptKeyMaterial(_ ciphertext: some ContiguousBytes, iv: some ContiguousBytes) throws -> SecretBytes {
+        let count = ciphertext.withUnsafeBytes { $0.count }
+        return try withWipedScratch(count: count + parameters.blockSize) { scratch in
+            let written = try run(decryptor, ciphertext, iv: iv, into: scratch)
+            return SecretBytes(scratch[0..<written])
+        }
+    }
+
     private func run(_ context: EVPCipherContext, _ input: some ContiguousBytes, iv: some ContiguousBytes) throws -> [UInt8] {
+        let count = input.withUnsafeBytes { $0.count }
+        var output = [UInt8](repeating: 0, count: count + parameters.blockSize)
+        let written = try output.withUnsafeMutableBytes { try run(context, input, iv: iv, into: $0) }
+        output.removeLast(output.count - written)
+        return output
+    }
+
+    /// One message into `output` (which holds at least input + one block); returns its length.
+    private func run(_ context: EVPCipherContext, _ input: some ContiguousBytes, iv: some ContiguousBytes,
+                     into output: UnsafeMutableRawBufferPointer) throws -> Int {
         let parameters = self.parameters
         return try input.withUnsafeBytes { inputBytes in
             try iv.withUnsafeBytes { ivBytes in
@@ -104,19 +125,15 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
                     throw CryptoError.invalidInputLength(
                         "\(parameters.name) input of \(inputBytes.count) octets is not a multiple of the \(parameters.blockSize)-octet block")
                 }
-                var output = [UInt8](repeating: 0, count: inputBytes.count + parameters.blockSize)
-                let count = try lock.withLock {
-                    try output.withUnsafeMutableBytes { out -> Int in
-                        try context.begin(iv: ivBytes)
-                        let written = try context.update(inputBytes, into: out)
-                        guard let tail = context.finish(into: UnsafeMutableRawBufferPointer(rebasing: out[written...])) else {
-                            throw CryptoError.openSSL(operation: "EVP_CipherFinal_ex(\(parameters.name))", reason: "refused")
-                        }
-                        return written + tail
+                precondition(output.count >= inputBytes.count + parameters.blockSize, "CBC output buffer too small")
+                return try lock.withLock {
+                    try context.begin(iv: ivBytes)
+                    let written = try context.update(inputBytes, into: output)
+                    guard let tail = context.finish(into: UnsafeMutableRawBufferPointer(rebasing: output[written...])) else {
+                        throw CryptoError.openSSL(operation: "EVP_CipherFinal_ex(\(parameters.name))", reason: "refused")
                     }
+                    return written + tail
                 }
-                output.removeLast(output.count - count)
-                return output
             }
         }
     }

@@ -38,6 +38,15 @@ struct CBCVectorFile: Decodable {
         #expect(try cipher.encrypt([UInt8](), iv: iv) == [])
     }
 
+    @Test func keyMaterialDecryptsIntoSecretBytes() throws {
+        for c in Self.vectors {
+            let cipher = try CBCCipher(try algorithm(for: c), key: secret(c.key))
+            #expect(try cipher.decryptKeyMaterial(Hex.decode(c.ciphertext), iv: Hex.decode(c.iv)) == secret(c.plaintext), "\(c.name)")
+        }
+        let aes = try CBCCipher(.aes128, key: .zeros(count: 16))
+        #expect(cryptoErrorCode { _ = try aes.decryptKeyMaterial([UInt8](repeating: 0, count: 20), iv: [UInt8](repeating: 0, count: 16)) } == "CRYPTO-INPUT-LENGTH")
+    }
+
     @Test func parametersDescribeTheCipher() throws {
         let aes = CBCCipher.Algorithm.aes256.parameters
         #expect(aes.keyLength == 32 && aes.ivLength == 16 && aes.blockSize == 16 && aes.icvLength == 0)
