@@ -27,6 +27,28 @@ public enum CryptoSelfTest {
                                                                 parts: [Array("what do ya want for nothing?".utf8)])
                 return mac == hexBytes("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737")
             },
+            Check(name: "AES-128-GCM (GCM specification test case 4, with AAD)") {
+                // IPsec form: the nonce's first 4 octets are the salt (RFC 4106 §4).
+                let gcm = try AEADCipher(.aesGCM(keyLength: 16, icvLength: 16),
+                                         keyingMaterial: SecretBytes(hexBytes("feffe9928665731c6d6a8f9467308308cafebabe")))
+                let iv = hexBytes("facedbaddecaf888"), aad = hexBytes("feedfacedeadbeeffeedfacedeadbeefabaddad2")
+                let plaintext = hexBytes("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+                let sealed = hexBytes("42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091"
+                                      + "5bc94fbc3221a5db94fae95ae7121a47")
+                guard try gcm.seal(plaintext, iv: iv, aad: aad) == sealed, try gcm.open(sealed, iv: iv, aad: aad) == plaintext else { return false }
+                var forged = sealed
+                forged[forged.count - 1] ^= 1
+                return (try? gcm.open(forged, iv: iv, aad: aad)) == nil
+            },
+            Check(name: "AES-KWP-192 (RFC 5649 section 6, 20-octet key)") {
+                let kwp = try AESKeyWrap(mode: .rfc5649, kek: SecretBytes(hexBytes("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8")))
+                let key = SecretBytes(hexBytes("c37b7e6492584340bed12207808941155068f738"))
+                let wrapped = hexBytes("138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a")
+                guard try kwp.wrap(key: key) == wrapped, try kwp.unwrap(wrapped) == key else { return false }
+                var corrupted = wrapped
+                corrupted[0] ^= 0x80
+                return (try? kwp.unwrap(corrupted)) == nil
+            },
         ]
     }
 }
