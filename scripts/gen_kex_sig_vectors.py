@@ -98,11 +98,19 @@ def modp_vectors():
         p = modp_prime(group)
         assert probably_prime(p), f"group {group}: formula did not give a prime"
         size = (p.bit_length() + 7) // 8
-        # Fixed private values from a hash, so reruns give the same MODP vectors.
+        # Fixed private values from a hash, so reruns give the same MODP vectors. For the smaller
+        # groups the responder's counter is stepped until g^xy has a leading zero octet, so the
+        # vectors check the padding of RFC 7296 §2.14 (a one-in-256 event otherwise).
         x = int.from_bytes(hashlib.sha512(b"groupkey modp initiator %d" % group).digest(), "big")
-        y = int.from_bytes(hashlib.sha512(b"groupkey modp responder %d" % group).digest(), "big")
-        gx, gy = pow(2, x, p), pow(2, y, p)
-        shared = pow(gy, x, p)
+        gx = pow(2, x, p)
+        counter = 0
+        while True:
+            y = int.from_bytes(hashlib.sha512(b"groupkey modp responder %d %d" % (group, counter)).digest(), "big")
+            gy = pow(2, y, p)
+            shared = pow(gy, x, p)
+            if group not in (2, 5, 14) or shared.bit_length() <= 8 * (size - 1):
+                break
+            counter += 1
         assert shared == pow(gx, y, p)
         cases.append({
             "id": group, "prime": hx(p.to_bytes(size, "big")),
@@ -110,10 +118,10 @@ def modp_vectors():
             "y": hx(y.to_bytes(64, "big")), "gy": hx(gy.to_bytes(size, "big")),
             "shared": hx(shared.to_bytes(size, "big")),
         })
-    # One value whose shared secret has a leading zero octet would be ideal; record whether any has.
     write_json("kex-modp.json", {
         "source": f"{GENERATOR}: primes from the formulas of RFC 2409 §6.2 and RFC 3526 §2-7 (checked "
-                  "prime), private values x, y = SHA-512('groupkey modp initiator|responder <id>'), "
+                  "prime), private values x = SHA-512('groupkey modp initiator <id>'), y = SHA-512('groupkey modp responder <id> <n>') "
+                  "with the first n giving g^xy a leading zero octet for groups 2, 5 and 14 (n = 0 otherwise), "
                   "g = 2, values big-endian and left-padded to the prime length (RFC 7296 §3.4)",
         "cases": cases,
     })
