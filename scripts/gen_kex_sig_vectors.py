@@ -7,8 +7,8 @@ XDH, signature and X.509 values come from the Python `cryptography` package. Pub
 (RFC 5903 §8, RFC 7748 §5.2/§6) are re-checked here before they are written.
 
 Run from the repository root:  python3 scripts/gen_kex_sig_vectors.py
-Output: Tests/GroupKeyCryptoTests/Vectors/{kex-*.json, sig-*.json, *.pem}. Keys and certificates
-are random on every run; commit the whole output together.
+Output: Tests/GroupKeyCryptoTests/Vectors/{kex-*, sig-*, cert-*}.{json,pem}. MODP vectors are the
+same on every run; keys, signatures and certificates are random, so commit the whole output together.
 """
 import datetime
 import hashlib

@@ -111,6 +111,6 @@ public enum SignatureAlgorithmIdentifier {
     }
 
     private static func hexString(_ bytes: ArraySlice<UInt8>) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        bytes.map { ($0 < 0x10 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -28,6 +28,9 @@ struct AlgorithmIdentifierVectorFile: Decodable {
             #expect(SignatureAlgorithmIdentifier.encode(scheme) == Hex.decode(hex), "\(scheme)")
             #expect(try SignatureAlgorithmIdentifier.scheme(for: Hex.decode(hex)) == scheme)
         }
+        // Not in RFC 7427: the A.4.3 shape with id-sha384/id-sha512 (RFC 4055 §2.1) and salt 48/64.
+        #expect(SignatureAlgorithmIdentifier.encode(.rsaPSS(.sha384)) == Hex.decode("304606092a864886f70d01010a3039a00f300d06096086480165030402020500a11c301a06092a864886f70d010108300d06096086480165030402020500a203020130a303020101"))
+        #expect(SignatureAlgorithmIdentifier.encode(.rsaPSS(.sha512)) == Hex.decode("304606092a864886f70d01010a3039a00f300d06096086480165030402030500a11c301a06092a864886f70d010108300d06096086480165030402030500a203020140a303020101"))
         for scheme in SignatureScheme.supported {
             #expect(try SignatureAlgorithmIdentifier.scheme(for: SignatureAlgorithmIdentifier.encode(scheme)) == scheme)
         }
