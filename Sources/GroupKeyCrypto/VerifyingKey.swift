@@ -21,6 +21,11 @@ public final class VerifyingKey: @unchecked Sendable {
         try self.init(key: KeyDecoding.publicKey(der))
     }
 
+    /// The subject public key of a certificate (the same as `certificate.publicKey`).
+    public convenience init(certificate: Certificate) throws {
+        try self.init(subjectPublicKeyInfo: certificate.publicKey.subjectPublicKeyInfo)
+    }
+
     init(key: EVPKey) throws {
         self.key = key
         kind = KeyKind(key)

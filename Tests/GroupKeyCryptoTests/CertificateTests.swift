@@ -35,6 +35,7 @@ struct CertificateVectorFile: Decodable {
             #expect(cert.notBefore == Date(timeIntervalSince1970: TimeInterval(entry.notBefore)), "\(name)")
             #expect(cert.notAfter == Date(timeIntervalSince1970: TimeInterval(entry.notAfter)), "\(name)")
             #expect(try cert.publicKey.subjectPublicKeyInfo == Hex.decode(entry.publicKeyDER), "\(name)")
+            #expect(try VerifyingKey(certificate: cert).subjectPublicKeyInfo == Hex.decode(entry.publicKeyDER))
             #expect(try Certificate(der: cert.der) == cert)
         }
     }
