@@ -1,7 +1,7 @@
 import COpenSSL
 
 /// Building OpenSSL keys for a key exchange method: generated, imported from a private value,
-/// or a peer's public value after the checks RFC 7296 §2.12, RFC 5903 §7 and RFC 8031 §3.2 ask.
+/// or a peer's public value after the checks of RFC 6989 (MODP, ECP), RFC 5903 §7 and RFC 8031 §3.2.
 enum KeyExchangeKeys {
     static func generate(_ method: KeyExchangeMethod) throws -> EVPKey {
         switch method.family {
@@ -97,8 +97,9 @@ enum KeyExchangeKeys {
         }
         switch method.family {
         case .modp(let prime):
-            // RFC 7296 §2.12 / NIST SP 800-56A §5.6.2.3.1: 1 < y < p-1. This refuses 0, 1 and p-1
-            // (which force the shared secret into {0, 1, p-1}) and anything >= p.
+            // RFC 6989 §2.1 / NIST SP 800-56A §5.6.2.3.1 (RFC 7296 §3.3.2 points there): 1 < y < p-1.
+            // This refuses 0, 1 and p-1 (which force the shared secret into {0, 1, p-1}) and
+            // anything >= p. OpenSSL adds the subgroup test y^q = 1 where it knows q.
             let y = try BigNumber(value)
             let pMinusOne = try BigNumber(prime).subtracting(1)
             guard BN_is_zero(y.pointer) == 0, BN_is_one(y.pointer) == 0 else {
@@ -122,8 +123,8 @@ enum KeyExchangeKeys {
             // OpenSSL refuses coordinates >= the field prime and points not on the curve here.
             return try importOrReject(type: "EC", builder: builder, reason: "ECP point is not on the curve")
         case .montgomery(let type, let name, _):
-            // Every u-coordinate is acceptable input (RFC 7748 §5); a bad one shows as an all-zero
-            // shared secret, checked in derivation (RFC 8031 §3.2).
+            // Every u-coordinate is acceptable input (RFC 7748 §5, RFC 8031 §3.2); a low-order
+            // one shows as an all-zero shared secret, refused in derivation (RFC 7748 §6).
             guard let key = EVP_PKEY_new_raw_public_key(type, nil, value, value.count) else {
                 throw CryptoError.fromOpenSSL("EVP_PKEY_new_raw_public_key(\(name))")
             }

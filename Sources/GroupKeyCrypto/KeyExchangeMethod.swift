@@ -37,7 +37,7 @@ public struct KeyExchangeMethod: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Length of the KE payload's Key Exchange Data: the prime's length for MODP (RFC 7296 §3.4),
-    /// x | y for ECP (RFC 5903 §7), the u-coordinate for X25519/X448 (RFC 8031 §2).
+    /// x | y for ECP (RFC 5903 §7), the u-coordinate for X25519/X448 (RFC 8031 §3.1).
     public var publicValueLength: Int {
         switch family {
         case .modp(let prime): return prime.count

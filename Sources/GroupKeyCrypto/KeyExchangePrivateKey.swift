@@ -28,6 +28,8 @@ public final class KeyExchangePrivateKey: @unchecked Sendable {
 
     /// g^ir from the peer's Key Exchange Data. Throws `invalidPublicValue` for a value of the
     /// wrong length, out of range, off the curve, or giving an all-zero X25519/X448 secret.
+    /// X25519/X448 u-coordinates are otherwise taken as RFC 8031 §3.2 asks: the top bit of an
+    /// X25519 value masked, non-canonical values (>= p) accepted.
     public func sharedSecret(peerPublicValue: [UInt8]) throws -> SecretBytes {
         let peer = try KeyExchangeKeys.importPeer(method, peerPublicValue)
         let ctx = try key.makeContext()
@@ -57,16 +59,17 @@ public final class KeyExchangePrivateKey: @unchecked Sendable {
         }
         if failed {
             if case .montgomery = method.family {
-                // OpenSSL refuses to return an all-zero X25519/X448 output (RFC 7748 §6).
+                // OpenSSL refuses to return an all-zero X25519/X448 output (the check RFC 7748
+                // §6.1/§6.2 allows), so a failure here is a low-order peer point.
                 CryptoError.clearOpenSSLErrors()
-                throw CryptoError.invalidPublicValue("shared secret is all zero (RFC 8031 §3.2)")
+                throw CryptoError.invalidPublicValue("shared secret is all zero (RFC 7748 §6)")
             }
             throw CryptoError.fromOpenSSL("EVP_PKEY_derive")
         }
-        // RFC 8031 §3.2: the recipient MUST check the result is not all zero. OpenSSL already
-        // does; this keeps the rule if the library underneath changes.
+        // RFC 7748 §6: abort on an all-zero K (a low-order peer point). OpenSSL already does;
+        // this keeps the rule if the library underneath changes.
         if case .montgomery = method.family, ConstantTime.equal(secret, SecretBytes.zeros(count: expected)) {
-            throw CryptoError.invalidPublicValue("shared secret is all zero (RFC 8031 §3.2)")
+            throw CryptoError.invalidPublicValue("shared secret is all zero (RFC 7748 §6)")
         }
         return secret
     }

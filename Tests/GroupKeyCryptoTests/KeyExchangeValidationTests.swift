@@ -54,6 +54,27 @@ import Testing
         #expect(throws: Never.self) { _ = try key.sharedSecret(peerPublicValue: peer) }
     }
 
+    @Test func montgomeryAcceptsNonCanonicalValues() throws {
+        // RFC 8031 §3.2: mask the top bit of an X25519 value; accept u >= p. Both of these name the
+        // base point (9 for X25519, 5 for X448), so they must give the same secret as the base point.
+        let x25519 = try KeyExchangeMethod(.curve25519).generate()
+        var nine = [UInt8](repeating: 0, count: 32)
+        nine[0] = 9
+        let expected = try x25519.sharedSecret(peerPublicValue: nine)
+        var topBitSet = nine
+        topBitSet[31] = 0x80
+        let pPlusNine = [0xf6] + [UInt8](repeating: 0xff, count: 30) + [0x7f]  // 2^255 - 10 = p + 9
+        #expect(try x25519.sharedSecret(peerPublicValue: topBitSet) == expected)
+        #expect(try x25519.sharedSecret(peerPublicValue: pPlusNine) == expected)
+
+        let x448 = try KeyExchangeMethod(.curve448).generate()
+        var five = [UInt8](repeating: 0, count: 56)
+        five[0] = 5
+        // p + 5 = 2^448 - 2^224 + 4, little-endian.
+        let pPlusFive = [0x04] + [UInt8](repeating: 0, count: 27) + [UInt8](repeating: 0xff, count: 28)
+        #expect(try x448.sharedSecret(peerPublicValue: pPlusFive) == x448.sharedSecret(peerPublicValue: five))
+    }
+
     @Test func montgomeryRefusesLowOrderPoints() throws {
         // u = 0 and u = 1 have small order on both curves: the output is all zero (RFC 7748 §6).
         for id in [KeyExchangeMethodID.curve25519, .curve448] {
