@@ -6,7 +6,7 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
     /// RSASSA-PKCS1-v1_5 (RFC 8017 §8.2) with SHA-1, SHA-256, SHA-384 or SHA-512.
     case rsaPKCS1v15(DigestAlgorithm)
     /// RSASSA-PSS (RFC 8017 §8.1) with SHA-256/384/512, MGF1 with the same hash and a salt as
-    /// long as the hash (RFC 4055 §3.1, as RFC 7427 App. A.4.3 and RFC 8247 §3.2 use it).
+    /// long as the hash (RFC 4055 §3.1; the parameters of RFC 7427 App. A.4.3).
     case rsaPSS(DigestAlgorithm)
     /// ECDSA (FIPS 186) with SHA-256/384/512; signatures are DER ECDSA-Sig-Value (RFC 3279
     /// §2.2.3), the form RFC 7427 AUTH carries (WIRE-REFERENCE §18 item 13).
@@ -30,7 +30,7 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Only legacy peers may use it: SHA-1 signatures (RFC 8247 §3.2 lists them as MUST NOT).
+    /// Only legacy peers may use it: SHA-1 signatures (RFC 8247 §3 deprecates SHA-1 for signing).
     public var isLegacy: Bool { digest == .sha1 }
 
     public var description: String {
