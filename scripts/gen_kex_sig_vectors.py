@@ -312,6 +312,30 @@ def signature_vectors():
 
 
 # ---------------------------------------------------------------------------------------------
+# IKEv1 RSA signatures (RFC 2409 §5.1): PKCS #1 v1.5 block type 1 around the bare hash, no
+# DigestInfo. Computed here with Python integers (m^d mod n), not with a library's sign call.
+
+def ikev1_rsa_vectors(rsa_key):
+    numbers = rsa_key.private_numbers()
+    n, d = numbers.public_numbers.n, numbers.d
+    k = (n.bit_length() + 7) // 8
+    cases = []
+    for label, digest in (("sha1", hashlib.sha1), ("sha256", hashlib.sha256), ("sha512", hashlib.sha512)):
+        hash_value = digest(b"groupkey IKEv1 HASH_I " + label.encode()).digest()
+        block = b"\x00\x01" + b"\xff" * (k - 3 - len(hash_value)) + b"\x00" + hash_value
+        signature = pow(int.from_bytes(block, "big"), d, n).to_bytes(k, "big")
+        # Cross-check with cryptography's raw recovery (no hash algorithm = no DigestInfo).
+        assert rsa_key.public_key().recover_data_from_signature(signature, padding.PKCS1v15(), None) == hash_value
+        cases.append({"hash": hx(hash_value), "signature": hx(signature)})
+    write_json("sig-ikev1-rsa.json", {
+        "source": f"{GENERATOR}: key sig-rsa2048-private.pem; signature = EM^d mod n with EM = "
+                  "00 01 FF..FF 00 | hash (RFC 2409 §5.1, RFC 8017 §9.2 without DigestInfo), computed "
+                  "with Python integers and checked by cryptography's recover_data_from_signature",
+        "key": "sig-rsa2048-private.pem", "cases": cases,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
 # AlgorithmIdentifiers as a second implementation writes them: the signatureAlgorithm field of
 # certificates that cryptography signs with each scheme.
 
@@ -443,6 +467,7 @@ if __name__ == "__main__":
     ecp_vectors()
     xdh_vectors()
     keys = signature_vectors()
+    ikev1_rsa_vectors(keys["rsa2048"][0])
     algorithm_identifier_vectors(keys)
     certificate_vectors()
     print("vectors written to", OUT)
