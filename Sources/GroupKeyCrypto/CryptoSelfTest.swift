@@ -49,6 +49,14 @@ public enum CryptoSelfTest {
                 corrupted[0] ^= 0x80
                 return (try? kwp.unwrap(corrupted)) == nil
             },
+            Check(name: "X25519 key exchange (RFC 7748 §6.1)") {
+                let alice = try KeyExchangeMethod(.curve25519)
+                    .importPrivateKey(hexBytes("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+                let shared = try alice.sharedSecret(
+                    peerPublicValue: hexBytes("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f"))
+                return alice.publicValue == hexBytes("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+                    && shared == SecretBytes(hexBytes("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742"))
+            },
         ]
     }
 }

@@ -48,7 +48,6 @@ func digest(named name: String) throws -> DigestAlgorithm {
     }
 }
 
-func secret(_ hex: String) -> SecretBytes { SecretBytes(Hex.decode(hex)) }
 
 @Suite struct KeyDerivationTests {
     let vectors: KDFVectorFile
