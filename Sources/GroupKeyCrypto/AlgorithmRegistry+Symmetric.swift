@@ -1,6 +1,6 @@
 import GroupKeyTypes
 
-/// The one place where IANA numbers become symmetric primitives. Protocol code parses a
+/// Symmetric algorithms of the registry. Protocol code parses a
 /// transform or attribute, asks here, and gets either an algorithm it can key (whose
 /// `parameters` say how much KEYMAT to take) or a typed refusal:
 /// - `forbiddenAlgorithm`: the standards forbid it (DES in every form, NULL encryption,
@@ -14,7 +14,7 @@ import GroupKeyTypes
 /// names AES-CBC and AES-CTR; RFC 4106 §8.4 for ESP AES-GCM; RFC 3602 for AES-CBC in IKEv1)
 /// and MUST NOT be sent for fixed-size ciphers (RFC 2407 §4.5); a fixed-size cipher's own size
 /// is nevertheless accepted on input.
-public enum SymmetricAlgorithms {
+extension AlgorithmRegistry {
     // MARK: IKEv2 (also G-IKEv2 rekey and data-security SAs)
 
     /// IKEv2 Transform Type 1 (RFC 7296 §3.3.2) with its Key Length attribute, if present.
@@ -186,7 +186,7 @@ public enum SymmetricAlgorithms {
 
     // MARK: Attribute rules
 
-    private static func requireLegacy(_ allowed: Bool, _ name: String) throws {
+    static func requireLegacy(_ allowed: Bool, _ name: String) throws {
         guard allowed else { throw CryptoError.forbiddenAlgorithm("\(name) outside a legacy GDOI/IKEv1 SA") }
     }
 
