@@ -1,0 +1,13 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure groupkey's own performance, beside the peer figure from the same run.",
+        subcommands: [CryptoBenchCommand.self]
+    )
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
