@@ -22,6 +22,7 @@ let package = Package(
         // Pure foundation.
         .target(name: "GroupKeyTypes", swiftSettings: strict),
         .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
+        .target(name: "XMLSupport", dependencies: ["CLibXML2"], swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
@@ -40,6 +41,11 @@ let package = Package(
             name: "GroupKeyCryptoTests",
             dependencies: ["GroupKeyCrypto", "GroupKeyTypes", "GroupKeyTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "XMLSupportTests",
+            dependencies: ["XMLSupport"],
             swiftSettings: strict
         ),
     ]
