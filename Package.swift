@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "GroupKeyTypes", swiftSettings: strict),
         .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
         .target(name: "XMLSupport", dependencies: ["CLibXML2"], swiftSettings: strict),
+        .target(name: "GroupPolicy", dependencies: ["XMLSupport", "GroupKeyTypes"], swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
@@ -41,6 +42,12 @@ let package = Package(
             name: "GroupKeyCryptoTests",
             dependencies: ["GroupKeyCrypto", "GroupKeyTypes", "GroupKeyTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GroupPolicyTests",
+            dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
