@@ -115,7 +115,10 @@ public enum PolicyReader {
         case .schemaInvalid: code = .schemaViolation
         case .inputTooLarge, .malformed, .xpathFailed: code = .xmlNotWellFormed
         }
-        return error.diagnostics.map {
+        // After the first well-formedness error libxml2 keeps reporting the tags it can no
+        // longer match; those echoes point at the wrong lines, so only the first is kept.
+        let diagnostics = code == .xmlNotWellFormed ? Array(error.diagnostics.prefix(1)) : error.diagnostics
+        return diagnostics.map {
             PolicyFinding(code, file: file, line: $0.line, elementPath: $0.elementPath, message: $0.message)
         }
     }
