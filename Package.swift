@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "groupkey",
             dependencies: [
-                "GroupKeyCrypto", "GroupKeyTypes",
+                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -48,6 +48,11 @@ let package = Package(
             name: "GroupPolicyTests",
             dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GroupKeyCLITests",
+            dependencies: ["groupkey"],
             swiftSettings: strict
         ),
         .testTarget(
