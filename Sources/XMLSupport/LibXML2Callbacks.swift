@@ -10,9 +10,14 @@ final class DiagnosticCollector {
     private(set) var diagnostics: [XMLDiagnostic] = []
     var sawDoctype = false
     var doctypeLine = 0
+    /// Exact lines of elements past line 65,534, which libxml2 cannot store in the node.
+    var lines: LineTable
+    /// libxml2's own tree-building start-element handler, which `recordBigLines` wraps.
+    var treeBuildingStartElement: startElementNsSAX2Func?
 
-    init(file: String) {
+    init(file: String, lines: LineTable = LineTable()) {
         self.file = file
+        self.lines = lines
     }
 
     func record(_ error: xmlError) {
@@ -20,10 +25,10 @@ final class DiagnosticCollector {
         var message = error.message.map { String(cString: $0) } ?? "libxml2 error \(error.code)"
         while message.last?.isWhitespace == true { message.removeLast() }
         let node = error.node.map { $0.assumingMemoryBound(to: xmlNode.self) }
-        let line = node.map { Int(xmlGetLineNo($0)) } ?? Int(error.line)
+        let line = node.map(lines.line(of:)) ?? Int(error.line)
         let severity: XMLDiagnostic.Severity = error.level == XML_ERR_WARNING ? .warning : .error
         diagnostics.append(XMLDiagnostic(file: file, line: max(line, 0),
-                                         elementPath: node.flatMap(LibXML2Tree.path(of:)),
+                                         elementPath: node.flatMap { LibXML2Tree.path(of: $0) },
                                          message: message, severity: severity))
     }
 
@@ -61,6 +66,20 @@ let refuseDoctype: internalSubsetSAXFunc = { context, _, _, _ in
         collector.doctypeLine = parser.pointee.input.map { Int($0.pointee.line) } ?? 0
     }
     xmlStopParser(parser)
+}
+
+/// Builds the element as libxml2 would, then, past the 16-bit line field, notes the exact line
+/// (the same reading libxml2 takes below 65,535: the parser's line when the start tag is read).
+let recordBigLines: startElementNsSAX2Func = { context, name, prefix, uri, namespaceCount, namespaces,
+                                               attributeCount, defaultedCount, attributes in
+    guard let context else { return }
+    let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
+    guard let collector = DiagnosticCollector.from(parser.pointee._private) else { return }
+    collector.treeBuildingStartElement?(context, name, prefix, uri, namespaceCount, namespaces,
+                                        attributeCount, defaultedCount, attributes)
+    if let input = parser.pointee.input, input.pointee.line >= LineTable.libxml2Limit, let node = parser.pointee.node {
+        collector.lines.exact[UnsafeMutableRawPointer(node)] = Int(input.pointee.line)
+    }
 }
 
 /// XPath compilation errors are reported through the thrown error, not printed.

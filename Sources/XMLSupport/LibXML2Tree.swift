@@ -1,5 +1,16 @@
 import CLibXML2
 
+/// Element line numbers. libxml2 keeps a node's line in 16 bits and, past 65,534, only guesses
+/// from neighbouring text; the parser records the exact line of such elements here instead.
+struct LineTable {
+    static let libxml2Limit: UInt16 = 65_535
+    var exact: [UnsafeMutableRawPointer: Int] = [:]
+
+    func line(of node: UnsafeMutablePointer<xmlNode>) -> Int {
+        exact[UnsafeMutableRawPointer(node)] ?? Int(xmlGetLineNo(node))
+    }
+}
+
 /// Converts libxml2 nodes into `XMLElementNode` values. Recursion depth is bounded by libxml2's
 /// own nesting limit (256 without XML_PARSE_HUGE, which groupkey never sets).
 enum LibXML2Tree {
@@ -7,11 +18,11 @@ enum LibXML2Tree {
         pointer.map { String(cString: $0) }
     }
 
-    static func element(from node: UnsafeMutablePointer<xmlNode>, path: String) -> XMLElementNode {
+    static func element(from node: UnsafeMutablePointer<xmlNode>, path: String, lines: LineTable) -> XMLElementNode {
         var result = XMLElementNode(
             name: string(node.pointee.name) ?? "",
             namespaceURI: node.pointee.ns.flatMap { string($0.pointee.href) },
-            line: Int(xmlGetLineNo(node)),
+            line: lines.line(of: node),
             path: path
         )
         var attribute = node.pointee.properties
@@ -46,7 +57,7 @@ enum LibXML2Tree {
             let name = string(current.pointee.name) ?? ""
             seen[name, default: 0] += 1
             let step = (nameCounts[name] ?? 0) > 1 ? "\(name)[\(seen[name] ?? 1)]" : name
-            result.children.append(element(from: current, path: path + "/" + step))
+            result.children.append(element(from: current, path: path + "/" + step, lines: lines))
         }
         return result
     }

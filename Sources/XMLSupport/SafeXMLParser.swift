@@ -41,6 +41,8 @@ public enum SafeXMLParser {
             sax.pointee.serror = collectParserError
             sax.pointee.internalSubset = refuseDoctype
             sax.pointee.externalSubset = refuseDoctype
+            collector.treeBuildingStartElement = sax.pointee.startElementNs
+            sax.pointee.startElementNs = recordBigLines
         }
 
         let document: xmlDocPtr? = withExtendedLifetime(collector) {
@@ -72,6 +74,6 @@ public enum SafeXMLParser {
             xmlFreeDoc(document)
             throw .encodingNotUTF8(file: file, declared: declared)
         }
-        return XMLParsedDocument(owning: document, file: file)
+        return XMLParsedDocument(owning: document, file: file, lines: collector.lines)
     }
 }

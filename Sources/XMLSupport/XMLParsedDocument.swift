@@ -8,13 +8,15 @@ public final class XMLParsedDocument {
     public let file: String
     /// The root element as a value tree.
     public let root: XMLElementNode
+    let lines: LineTable
 
-    init(owning document: xmlDocPtr, file: String) {
+    init(owning document: xmlDocPtr, file: String, lines: LineTable) {
         self.document = document
         self.file = file
+        self.lines = lines
         if let rootNode = xmlDocGetRootElement(document) {
             let name = LibXML2Tree.string(rootNode.pointee.name) ?? ""
-            root = LibXML2Tree.element(from: rootNode, path: "/" + name)
+            root = LibXML2Tree.element(from: rootNode, path: "/" + name, lines: lines)
         } else {
             root = XMLElementNode(name: "")
         }
@@ -62,10 +64,10 @@ public final class XMLParsedDocument {
             defer { if let content { groupkey_xml_free(content) } }
             let path = LibXML2Tree.path(of: node)
             let element = node.pointee.type == XML_ELEMENT_NODE
-                ? LibXML2Tree.element(from: node, path: path ?? "") : nil
+                ? LibXML2Tree.element(from: node, path: path ?? "", lines: lines) : nil
             let lineNode = node.pointee.type == XML_ATTRIBUTE_NODE ? node.pointee.parent : node
             matches.append(XPathMatch(element: element, stringValue: LibXML2Tree.string(content) ?? "",
-                                      line: lineNode.map { Int(xmlGetLineNo($0)) } ?? 0, path: path))
+                                      line: lineNode.map(lines.line(of:)) ?? 0, path: path))
         }
         return matches
     }

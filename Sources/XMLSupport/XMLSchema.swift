@@ -38,7 +38,7 @@ public final class XMLSchema: @unchecked Sendable {
 
     /// Validates `document` and returns every finding (empty when valid).
     public func validate(_ document: XMLParsedDocument) -> [XMLDiagnostic] {
-        let collector = DiagnosticCollector(file: document.file)
+        let collector = DiagnosticCollector(file: document.file, lines: document.lines)
         guard let context = xmlSchemaNewValidCtxt(schema) else {
             return [XMLDiagnostic(file: document.file, line: 0, message: "out of memory")]
         }
