@@ -71,7 +71,13 @@ import Testing
     }
 
     @Test func unreadableInputAndMissingArgumentsExitTwo() throws {
-        #expect(try Self.run(["validate", "no/such/policy.xml"]).status == 2)
+        let missing = try Self.run(["validate", "--format", "json", "no/such/policy.xml", "Policies/demo-group-1001.xml"])
+        #expect(missing.status == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(missing.output.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["code"] as? String } == ["GP000"])
+        #expect(findings.first?["file"] as? String == "no/such/policy.xml")
+        #expect(object["files"] as? Int == 1, "the readable file is still validated")
         #expect(try Self.run(["validate"]).status == 2)
         #expect(try Self.run(["policy", "show", "no/such/policy.xml"]).status == 2)
     }

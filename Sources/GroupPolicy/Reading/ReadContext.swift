@@ -54,8 +54,7 @@ struct ReadContext {
         guard let text = element.attribute(name) else { return nil }
         var trimmed = Substring(text.trimmingWhitespace)
         if trimmed.first == "+" { trimmed = trimmed.dropFirst() }
-        guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit),
-              let value = UInt64(trimmed.drop { $0 == "0" }.isEmpty ? "0" : String(trimmed.drop { $0 == "0" })),
+        guard !trimmed.isEmpty, trimmed.allSatisfy(\.isASCIIDigit), let value = UInt64(trimmed),
               range.contains(value) else {
             report(.schemaViolation, element, "\(name)=\"\(text)\" is not an integer in \(range.lowerBound)...\(range.upperBound)")
             return nil
