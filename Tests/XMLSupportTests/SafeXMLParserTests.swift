@@ -132,6 +132,17 @@ import Testing
         #expect(!listener.hasPendingConnection(), "the parser opened a connection")
     }
 
+    @Test func deepNestingIsRefusedWithoutExhaustingTheStack() {
+        let depth = 100_000
+        let text = String(repeating: "<a>", count: depth) + String(repeating: "</a>", count: depth)
+        do {
+            _ = try parse(text)
+            Issue.record("100,000 nested elements parsed")
+        } catch {
+            #expect(error.code == "XML002")
+        }
+    }
+
     @Test func oversizedInputIsRefusedBeforeParsing() {
         let bytes = [UInt8](repeating: 0x20, count: SafeXMLParser.maximumInputBytes + 1)
         #expect(throws: XMLSupportError.inputTooLarge(file: "big.xml", bytes: bytes.count)) {
