@@ -22,6 +22,8 @@ let package = Package(
         // Pure foundation.
         .target(name: "GroupKeyTypes", swiftSettings: strict),
         .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
+        .target(name: "XMLSupport", dependencies: ["CLibXML2"], swiftSettings: strict),
+        .target(name: "GroupPolicy", dependencies: ["XMLSupport", "GroupKeyTypes"], swiftSettings: strict),
 
         .target(name: "LKH", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
 
@@ -32,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "groupkey",
             dependencies: [
-                "GroupKeyCrypto", "GroupKeyTypes",
+                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -47,5 +49,21 @@ let package = Package(
         .testTarget(name: "LKHTests", dependencies: ["LKH", "GroupKeyCrypto", "GroupKeyTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
+        .testTarget(
+            name: "GroupPolicyTests",
+            dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GroupKeyCLITests",
+            dependencies: ["groupkey"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "XMLSupportTests",
+            dependencies: ["XMLSupport"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -4,10 +4,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure groupkey's own performance, beside the peer figure from the same run.",
-        subcommands: [CryptoBenchCommand.self]
+        subcommands: [CryptoBenchCommand.self, BenchPolicyCommand.self]
     )
-}
-
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
 }

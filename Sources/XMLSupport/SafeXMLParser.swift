@@ -1,0 +1,79 @@
+import CLibXML2
+
+/// Parses untrusted XML with libxml2 under options that rule out the classic XML attacks.
+///
+/// - No network: `XML_PARSE_NONET`.
+/// - No DTD at all: a document with a DOCTYPE is refused as soon as its name is read, so an
+///   internal subset (entity declarations, the "billion laughs" bomb, external entities that
+///   point at a file or a URL) is never parsed. `XML_PARSE_NOENT`, `XML_PARSE_DTDLOAD`,
+///   `XML_PARSE_DTDATTR` and `XML_PARSE_XINCLUDE` are never set.
+/// - UTF-8 only: a declaration naming another encoding is an error, and so is any NUL octet
+///   (XML 1.0 §2.2 excludes U+0000, so only UTF-16/32 input has one). Invalid UTF-8 is a
+///   well-formedness error. A file therefore cannot be read two ways by two tools.
+/// - libxml2's default size and depth limits stay on (`XML_PARSE_HUGE` is never set).
+/// - Errors are collected per call, never printed.
+public enum SafeXMLParser {
+    /// Policy files are small; a 16 MiB cap bounds memory before libxml2 sees a byte.
+    public static let maximumInputBytes = 16 * 1024 * 1024
+
+    static let options: Int32 = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue
+                                        | XML_PARSE_NOCDATA.rawValue)
+
+    static let initialise: Void = { xmlInitParser() }()
+
+    /// Parses `bytes`; `file` names the input in diagnostics.
+    public static func parse(_ bytes: [UInt8], file: String) throws(XMLSupportError) -> XMLParsedDocument {
+        _ = initialise
+        guard bytes.count <= maximumInputBytes else {
+            throw .inputTooLarge(file: file, bytes: bytes.count)
+        }
+        if bytes.contains(0) {
+            throw .encodingNotUTF8(file: file, declared: "UTF-16 or UTF-32 (NUL octets)")
+        }
+        guard let context = xmlNewParserCtxt() else {
+            throw .malformed(file: file, diagnostics: [XMLDiagnostic(file: file, line: 0, message: "out of memory")])
+        }
+        defer { xmlFreeParserCtxt(context) }
+
+        let collector = DiagnosticCollector(file: file)
+        context.pointee._private = collector.opaque
+        if let sax = context.pointee.sax {
+            sax.pointee.serror = collectParserError
+            sax.pointee.internalSubset = refuseDoctype
+            sax.pointee.externalSubset = refuseDoctype
+            collector.treeBuildingStartElement = sax.pointee.startElementNs
+            sax.pointee.startElementNs = recordBigLines
+        }
+
+        let document: xmlDocPtr? = withExtendedLifetime(collector) {
+            bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.flatMap { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                        xmlCtxtReadMemory(context, chars, Int32(buffer.count), file, nil, options)
+                    }
+                }
+            }
+        }
+        let wellFormed = context.pointee.wellFormed != 0
+        context.pointee._private = nil
+
+        if collector.sawDoctype {
+            if let document { xmlFreeDoc(document) }
+            throw .doctypeForbidden(file: file, line: max(collector.doctypeLine, 1))
+        }
+        guard let document, wellFormed else {
+            if let document { xmlFreeDoc(document) }
+            var diagnostics = collector.diagnostics.filter { $0.severity == .error }
+            if diagnostics.isEmpty {
+                diagnostics = [XMLDiagnostic(file: file, line: 0, message: bytes.isEmpty ? "empty input" : "not well-formed")]
+            }
+            throw .malformed(file: file, diagnostics: diagnostics)
+        }
+        if let declared = LibXML2Tree.string(document.pointee.encoding),
+           !["utf-8", "utf8"].contains(declared.lowercased()) {
+            xmlFreeDoc(document)
+            throw .encodingNotUTF8(file: file, declared: declared)
+        }
+        return XMLParsedDocument(owning: document, file: file, lines: collector.lines)
+    }
+}
