@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C system layer: each imported by exactly one Swift module.
@@ -22,6 +23,16 @@ let package = Package(
         // Pure foundation.
         .target(name: "GroupKeyTypes", swiftSettings: strict),
         .target(name: "GroupKeyCrypto", dependencies: ["COpenSSL", "GroupKeyTypes"], swiftSettings: strict),
+
+        // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
+        .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
+        .target(name: "GIKEv2Wire", dependencies: ["WireCore", "GroupKeyTypes",
+                                                    .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
+        .target(name: "GDOIWire", dependencies: ["WireCore", "GroupKeyTypes",
+                                                  .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
@@ -40,6 +51,24 @@ let package = Package(
             name: "GroupKeyCryptoTests",
             dependencies: ["GroupKeyCrypto", "GroupKeyTypes", "GroupKeyTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WireCoreTests",
+            dependencies: ["WireCore", "GroupKeyTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GIKEv2WireTests",
+            dependencies: ["GIKEv2Wire", "WireCore", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GDOIWireTests",
+            dependencies: ["GDOIWire", "WireCore", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
     ]
