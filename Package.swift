@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "GIKEv2Wire", dependencies: ["WireCore", "GroupKeyTypes",
                                                     .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
-        .target(name: "GDOIWire", dependencies: ["WireCore", "GroupKeyTypes",
+        .target(name: "GDOIWire", dependencies: ["WireCore", "GroupKeyTypes", "GroupKeyCrypto",
                                                   .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
 
@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GDOIWireTests",
-            dependencies: ["GDOIWire", "WireCore", "GroupKeyTestSupport",
+            dependencies: ["GDOIWire", "WireCore", "GroupKeyCrypto", "GroupKeyTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
