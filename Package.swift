@@ -69,6 +69,7 @@ let package = Package(
             name: "GDOIWireTests",
             dependencies: ["GDOIWire", "WireCore", "GroupKeyCrypto", "GroupKeyTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
             swiftSettings: strict
         ),
     ]
