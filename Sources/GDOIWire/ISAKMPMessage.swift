@@ -66,7 +66,7 @@ public struct ISAKMPMessage: Equatable, Sendable {
             let next = index + 1 < payloads.count ? payloads[index + 1].type : 0
             try PayloadChain.writePayload(nextPayload: next, style: .isakmp, to: &buffer) { try payload.writeBody(to: &$0) }
         }
-        return buffer.readableBytesView.map { $0 }
+        return (buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
     }
 
     /// Serialises: header, then either the encrypted body as is or the payload chain; Next Payload
@@ -89,7 +89,7 @@ public struct ISAKMPMessage: Equatable, Sendable {
         var buffer = ByteBuffer()
         head.write(to: &buffer)
         buffer.writeBytes(body)
-        return buffer.readableBytesView.map { $0 }
+        return (buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
     }
 
     /// The payloads as the rule checker sees them.

@@ -88,6 +88,6 @@ public struct IKEv2Message: Equatable, Sendable {
     public static func serializeInnerPayloads(_ payloads: [IKEv2Payload]) throws -> [UInt8] {
         var buffer = ByteBuffer()
         try writeChain(payloads, to: &buffer)
-        return buffer.readableBytesView.map { $0 }
+        return (buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
     }
 }

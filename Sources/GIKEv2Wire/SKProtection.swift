@@ -111,7 +111,7 @@ public enum SKProtection {
         buffer.writeInteger(UInt16(payloadLength), endianness: .big)
         buffer.writeBytes(extraHeader)
         buffer.setInteger(UInt32(total), at: 24, endianness: .big)
-        return buffer.readableBytesView.map { $0 }
+        return (buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
     }
 
     /// Appends IV | ciphertext | ICV to `prefix`. AEAD: AAD is the prefix up to the end of the

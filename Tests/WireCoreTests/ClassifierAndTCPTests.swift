@@ -51,7 +51,7 @@ struct ClassifierAndTCPTests {
         #expect(f1.getInteger(at: 0, as: UInt16.self) == 34)
         stream.writeBuffer(&f1)
         stream.writeBuffer(&f2)
-        let all = stream.readableBytesView.map { $0 }
+        let all = (stream.getBytes(at: stream.readerIndex, length: stream.readableBytes) ?? [])
         for split in 1..<all.count {
             var decoder = TCPEncapsulationDecoder()
             var frames = try decoder.feed(ByteBuffer(bytes: all.prefix(split)))

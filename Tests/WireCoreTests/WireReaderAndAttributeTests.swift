@@ -35,7 +35,7 @@ struct WireReaderAndAttributeTests {
         let attributes: [DataAttribute] = [.tv(14, 256), .tlv(18, [0x30, 0x0b, 0x06]), .tlv(2, [])]
         var buffer = ByteBuffer()
         try DataAttribute.writeAll(attributes, to: &buffer)
-        let bytes = buffer.readableBytesView.map { $0 }
+        let bytes = (buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
         #expect(bytes == [0x80, 0x0E, 0x01, 0x00, 0x00, 0x12, 0x00, 0x03, 0x30, 0x0b, 0x06, 0x00, 0x02, 0x00, 0x00])
         var reader = WireReader(bytes: bytes, context: "attrs")
         #expect(try DataAttribute.readAll(from: &reader) == attributes)
@@ -58,6 +58,6 @@ struct WireReaderAndAttributeTests {
     @Test func backfilledLengthCountsFromPayloadStart() throws {
         var buffer = ByteBuffer()
         try PayloadChain.writePayload(nextPayload: 0, critical: true, style: .ikev2, to: &buffer) { $0.writeBytes([9, 9]) }
-        #expect(buffer.readableBytesView.map { $0 } == [0, 0x80, 0, 6, 9, 9])
+        #expect((buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []) == [0, 0x80, 0, 6, 9, 9])
     }
 }
