@@ -51,6 +51,16 @@ struct GDOIMutationSweepTests {
                 }
             }
         }
+        // strongSwan's Main Mode, marker included.
+        let captured = try VectorLoader.load(CapturedISAKMPMessages.self, named: "strongswan-ikev1.json", in: .module)
+        for (index, message) in captured.messages.enumerated() {
+            let udp = Hex.decode(message.udp)
+            let opaqueFrom = udp[4 + 19] & ISAKMPHeader.encryptionFlag != 0 ? 36 : udp.count
+            try WireMutator.forEachMutation(of: Array(udp[..<opaqueFrom])) { mutated in
+                runs += 1
+                do { try Self.receive(mutated + udp[opaqueFrom...], messageNumber: index + 1); accepted += 1 } catch is WireError {}
+            }
+        }
         #expect(runs > 30_000 && accepted < runs)
     }
 }

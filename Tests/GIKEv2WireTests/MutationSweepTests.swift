@@ -20,6 +20,10 @@ struct GIKEv2MutationSweepTests {
                 packets.append(("\(vector.name) fragment \(index + 1)", Hex.decode(fragment), nil, nil))
             }
         }
+        // strongSwan's own messages, marker included (the classifier strips it).
+        for (index, message) in try StrongSwanCaptureTests.load().messages.enumerated() {
+            packets.append(("strongSwan \(index + 1)", Hex.decode(message.udp), nil, nil))
+        }
         return packets
     }
 
@@ -44,8 +48,10 @@ struct GIKEv2MutationSweepTests {
         for packet in try Self.cannedPackets() {
             // SK/SKF content is opaque to the codec: mutate the header and the SK/SKF header (and
             // fragment fields), leave the ciphertext alone; the plaintext inner payloads are swept below.
-            let protected = packet.message.count > 28 && (packet.message[16] == 46 || packet.message[16] == 53)
-            let opaqueFrom = protected ? min(40, packet.message.count) : packet.message.count
+            let start = packet.message.starts(with: [0, 0, 0, 0]) ? 4 : 0
+            let protected = packet.message.count > start + 28
+                && (packet.message[start + 16] == 46 || packet.message[start + 16] == 53)
+            let opaqueFrom = protected ? min(start + 40, packet.message.count) : packet.message.count
             let opaque = Array(packet.message[opaqueFrom...])
             try WireMutator.forEachMutation(of: Array(packet.message[..<opaqueFrom])) { mutated in
                 runs += 1
