@@ -232,6 +232,28 @@ vectors.append({
     "firstInnerPayload": 50, "innerPayloads": hx(inner3_bytes), "fragments": frags,
 })
 
+# 3b. The same request as SKF fragments under AES-GCM-16-256. AAD = IKE header through the SKF
+# Total Fragments field (the 8 octets before the IV): RFC 5282 §5.1 applied to the SKF header of
+# RFC 7383 §2.5, as strongSwan and Wireshark read it.
+gk, gsalt = fixed("SK_ei gcm", 32), fixed("SK_ei salt", 4)
+gfrags, givs = [], []
+for n, c in enumerate(chunks, start=1):
+    ivn = fixed("GCM IV frag %d" % n, 8)
+    givs.append(hx(ivn))
+    padded = c + bytes([0])
+    body_len = 4 + len(ivn) + len(padded) + 16
+    hdr = header(0x5152535455565758, 0x6162636465666768, 53, 40, 0x08, 3, 28 + 4 + body_len)
+    aad = hdr + struct.pack("!BBH", 50 if n == 1 else 0, 0, 4 + body_len) + struct.pack("!HH", n, len(chunks))
+    gfrags.append(hx(aad + ivn + AESGCM(gk).encrypt(gsalt + ivn, padded, aad)))
+vectors.append({
+    "name": "gsa-registration-request-skf-aes-gcm-16-256",
+    "description": "the same SK content as %d SKF fragments under AES-GCM-16-256; AAD = header through Total Fragments" % len(chunks),
+    "cipher": "ENCR_AES_GCM_16 256",
+    "isAEAD": True, "ivLength": 8, "blockSize": 1, "icvLength": 16,
+    "encryptionKey": hx(gk), "salt": hx(gsalt), "integrityKey": "", "ivs": givs, "fragmentChunk": chunk,
+    "firstInnerPayload": 50, "innerPayloads": hx(inner3_bytes), "fragments": gfrags,
+})
+
 # 4. IKE_SA_INIT request in the clear, with a KWA transform in the IKE proposal (RFC 9838 §2.3) and an
 # unknown non-critical payload (type 200) that must survive a round trip.
 sa_init = chain([

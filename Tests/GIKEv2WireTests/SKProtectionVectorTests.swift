@@ -142,6 +142,27 @@ struct SKProtectionVectorTests {
     }
 }
 
+extension SKProtectionVectorTests {
+    static let fragmentNames = ["gsa-registration-request-skf-aes-cbc-256", "gsa-registration-request-skf-aes-gcm-16-256"]
+
+    /// Sealing the inner payloads as fragments gives Python's octets exactly: headers, Next Payload
+    /// only in fragment 1, padding per fragment, and (GCM) AAD through Total Fragments.
+    @Test(arguments: fragmentNames)
+    func sealFragmentsBuildsPythonsOctets(name: String) throws {
+        let v = try SKVectorFile.load().vector(name)
+        let fragments = try #require(v.fragments).map(Hex.decode)
+        let recordings = fragments.indices.map { RecordedProtection(SKVector(fragmentOf: v, index: $0, fragment: fragments[$0])) }
+        let protection = RecordedFragmentsProtection(recordings: recordings)
+        let inner = try IKEv2Message.innerPayloads(hex: v.innerPayloads!, first: v.firstInnerPayload!)
+        let header = try IKEv2Message.parse(fragments[0]).header
+        let built = try SKProtection.sealFragments(header: header, innerPayloads: inner, maximumChunk: v.fragmentChunk!,
+                                                   ivs: v.ivs!.map(Hex.decode), protection: protection)
+        #expect(built == fragments)
+        let opened = try fragments.map { try SKProtection.openFragment($0, protection: protection) }
+        #expect(try SKProtection.reassemble(opened) == inner)
+    }
+}
+
 extension SKVector {
     /// Rebuilds the per-fragment recording from a fragment message: the Python script put IV,
     /// ciphertext and ICV at the end of each fragment; the plaintext chunk is the vector's inner
@@ -150,12 +171,16 @@ extension SKVector {
         let inner = Hex.decode(v.innerPayloads!)
         let chunkSize = v.fragmentChunk!
         let chunk = Array(inner[(index * chunkSize)..<min((index + 1) * chunkSize, inner.count)])
-        let padded = chunk + SKProtection.padding(innerLength: chunk.count, blockSize: 16)
+        let aead = v.isAEAD ?? false
+        let ivLength = v.ivLength ?? 16
+        let blockSize = v.blockSize ?? 16
+        let padded = chunk + SKProtection.padding(innerLength: chunk.count, blockSize: blockSize)
         let ivStart = 28 + 8
-        self.init(name: v.name, isAEAD: false, ivLength: 16, blockSize: 16, icvLength: 16, iv: v.ivs![index], ivs: nil,
+        self.init(name: v.name, isAEAD: aead, ivLength: ivLength, blockSize: blockSize, icvLength: 16, iv: v.ivs![index], ivs: nil,
                   fragmentChunk: nil, firstInnerPayload: nil, innerPayloads: nil, paddedPlaintext: Hex.encode(padded),
-                  aad: nil, icvInput: Hex.encode(fragment.prefix(fragment.count - 16)),
-                  ciphertext: Hex.encode(fragment[(ivStart + 16)..<(fragment.count - 16)]),
+                  aad: aead ? Hex.encode(fragment.prefix(ivStart)) : nil,
+                  icvInput: aead ? nil : Hex.encode(fragment.prefix(fragment.count - 16)),
+                  ciphertext: Hex.encode(fragment[(ivStart + ivLength)..<(fragment.count - 16)]),
                   icv: Hex.encode(fragment.suffix(16)), message: nil, fragments: nil, kekSPI: nil, tekSPI: nil, authKeySPKI: nil)
     }
 }

@@ -129,3 +129,34 @@ extension IKEv2Message {
         try parseInnerPayloads(first: first, bytes: ByteBuffer(bytes: Hex.decode(hex)), origin: 0).payloads
     }
 }
+
+/// Several recordings, one per fragment, picked by the IV each fragment was sealed with.
+struct RecordedFragmentsProtection: IKEv2PayloadProtection {
+    let recordings: [RecordedProtection]
+    var ivLength: Int { recordings[0].ivLength }
+    var blockSize: Int { recordings[0].blockSize }
+    var icvLength: Int { recordings[0].icvLength }
+    var isAEAD: Bool { recordings[0].isAEAD }
+
+    func recording(_ iv: [UInt8]) throws -> RecordedProtection {
+        guard let found = recordings.first(where: { $0.iv == iv }) else { throw RecordedProtection.Mismatch(what: "IV") }
+        return found
+    }
+
+    func encrypt(_ plaintext: [UInt8], iv: [UInt8], aad: [UInt8]?) throws -> [UInt8] {
+        try recording(iv).encrypt(plaintext, iv: iv, aad: aad)
+    }
+
+    func decrypt(_ input: [UInt8], iv: [UInt8], aad: [UInt8]?) throws -> [UInt8] {
+        try recording(iv).decrypt(input, iv: iv, aad: aad)
+    }
+
+    func computeICV(over data: [UInt8]) throws -> [UInt8] {
+        guard let found = recordings.first(where: { $0.icvInput == data }) else { throw RecordedProtection.Mismatch(what: "ICV input") }
+        return found.icv
+    }
+
+    func verifyICV(_ icv: [UInt8], over data: [UInt8]) throws {
+        guard recordings.contains(where: { $0.icvInput == data && $0.icv == icv }) else { throw RecordedProtection.Mismatch(what: "ICV") }
+    }
+}
