@@ -164,7 +164,24 @@ public struct NotifyPayload: Equatable, Sendable {
         let spiSize = Int(try reader.readUInt8("SPI Size"))
         let type = try reader.readUInt16("Notify Message Type")
         let spi = try reader.readBytes(spiSize, "SPI")
-        return NotifyPayload(protocolID: protocolID, messageType: type, spi: spi, data: reader.readRemainingBytes())
+        let notify = NotifyPayload(protocolID: protocolID, messageType: type, spi: spi, data: reader.readRemainingBytes())
+        try notify.checkGroupNotification(offset: reader.origin)
+        return notify
+    }
+
+    /// The G-IKEv2 notifications carry Protocol ID 0 and no SPI; GROUP_SENDER's data is a 4-octet
+    /// count (RFC 9838 §4.7.1-§4.7.4). The error types' data "MUST be ignored on receipt".
+    func checkGroupNotification(offset: Int) throws {
+        let groupTypes: Set<UInt16> = [IKEv2NotifyType.invalidGroupID, IKEv2NotifyType.authorizationFailed,
+                                       IKEv2NotifyType.registrationFailed, IKEv2NotifyType.groupSender]
+        guard groupTypes.contains(messageType) else { return }
+        guard protocolID == 0, spi.isEmpty else {
+            throw WireError.invalidValue(payload: "Notify", offset: offset, field: "Protocol ID / SPI Size", value: Int(protocolID))
+        }
+        if messageType == IKEv2NotifyType.groupSender && data.count != 4 {
+            throw WireError.invalidLength(payload: "Notify", offset: offset + 4, declared: data.count,
+                                          reason: "of GROUP_SENDER data is not 4 octets (RFC 9838 §4.7.4)")
+        }
     }
 }
 

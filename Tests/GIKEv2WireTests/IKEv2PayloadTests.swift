@@ -1,3 +1,4 @@
+import GroupKeyTestSupport
 import NIOCore
 import Testing
 import WireCore
@@ -184,5 +185,53 @@ struct IKEv2PayloadTests {
         #expect(IKEv2ExchangeRules.rules(exchangeType: 41, isResponse: true) == nil)
         let inband = try #require(IKEv2ExchangeRules.rules(exchangeType: 42, isResponse: true))
         try inband.check(found([46], []))
+    }
+}
+
+@Suite("GIKEv2Wire GSA transform rules (RFC 9838 Fig. 16)")
+struct GSATransformRuleTests {
+    static let ts = IKEv2PayloadTests.v4
+    static let kwa = IKEv2Transform(type: 13, id: 3)
+    static let gcauthSig = IKEv2Transform(type: 14, id: 2, attributes: [.tlv(18, [0x30, 0x0d, 0x06, 0x09])])
+
+    func policy(_ protocolID: UInt8, _ transforms: [IKEv2Transform]) -> GroupSAPolicy {
+        GroupSAPolicy(protocolID: protocolID, spi: [UInt8](repeating: 1, count: protocolID == 6 ? 16 : 4),
+                      source: Self.ts, destination: Self.ts, transforms: transforms)
+    }
+
+    @Test func validSetsPass() throws {
+        try policy(6, [IKEv2Transform(type: 1, id: 12), IKEv2Transform(type: 3, id: 12), Self.gcauthSig, Self.kwa])
+            .checkTransforms(atRegistration: true)
+        try policy(6, [IKEv2Transform(type: 1, id: 20), Self.kwa]).checkTransforms(atRegistration: false)
+        try policy(3, [IKEv2Transform(type: 1, id: 20), IKEv2Transform(type: 5, id: 2)]).checkTransforms(atRegistration: true)
+        try policy(2, [IKEv2Transform(type: 3, id: 12), IKEv2Transform(type: 5, id: 0)]).checkTransforms(atRegistration: false)
+    }
+
+    @Test func brokenSetsFail() {
+        // GCAUTH in a rekey; missing at registration; Digital Signature without its algorithm.
+        #expect(throws: WireError.self) { try policy(6, [IKEv2Transform(type: 1, id: 20), Self.kwa, Self.gcauthSig]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(6, [IKEv2Transform(type: 1, id: 20), Self.kwa]).checkTransforms(atRegistration: true) }
+        #expect(throws: WireError.self) { try policy(6, [IKEv2Transform(type: 1, id: 20), Self.kwa, IKEv2Transform(type: 14, id: 2)]).checkTransforms(atRegistration: true) }
+        // AES-CBC rekey SA without INTEG; AES-GCM with a real INTEG; an _IIV cipher; ESP without SN; two ENCR.
+        #expect(throws: WireError.self) { try policy(6, [IKEv2Transform(type: 1, id: 12), Self.kwa]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(3, [IKEv2Transform(type: 1, id: 20), IKEv2Transform(type: 3, id: 12), IKEv2Transform(type: 5, id: 2)]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(3, [IKEv2Transform(type: 1, id: 29), IKEv2Transform(type: 5, id: 2)]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(3, [IKEv2Transform(type: 1, id: 20)]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(3, [IKEv2Transform(type: 1, id: 20), IKEv2Transform(type: 1, id: 20), IKEv2Transform(type: 5, id: 2)]).checkTransforms(atRegistration: false) }
+        #expect(throws: WireError.self) { try policy(2, [IKEv2Transform(type: 1, id: 12), IKEv2Transform(type: 3, id: 12), IKEv2Transform(type: 5, id: 0)]).checkTransforms(atRegistration: false) }
+    }
+
+    @Test func vectorPoliciesPass() throws {
+        let v = try SKVectorFile.load().vector(SKProtectionVectorTests.protectedNames[0])
+        let opened = try SKProtection.open(Hex.decode(v.message!), protection: RecordedProtection(v))
+        guard case .groupSecurityAssociation(let gsa) = opened.innerPayloads[2] else { Issue.record("GSA"); return }
+        for case .securityAssociation(let policy) in gsa.policies { try policy.checkTransforms(atRegistration: true) }
+    }
+
+    @Test func groupNotificationsHaveNoSPI() throws {
+        // INVALID_GROUP_ID with Protocol ID 3; GROUP_SENDER with 2 octets of data.
+        #expect(throws: WireError.self) { _ = try IKEv2PayloadTests.decode([0, 0, 0, 8, 3, 0, 0, 45], type: 41) }
+        #expect(throws: WireError.self) { _ = try IKEv2PayloadTests.decode([0, 0, 0, 10, 0, 0, 0x40, 0x2D, 0, 1], type: 41) }
+        #expect(try IKEv2PayloadTests.decode([0, 0, 0, 12, 0, 0, 0x40, 0x2D, 0, 0, 0, 2], type: 41) == .notify(.groupSender(count: 2)))
     }
 }
