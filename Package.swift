@@ -34,6 +34,15 @@ let package = Package(
                                                   .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
 
+        // libFuzzer targets (scripts/fuzz.sh builds them with -DFUZZING -sanitize=fuzzer; a plain
+        // build makes corpus-replay tools).
+        .executableTarget(name: "FuzzGIKEv2Wire", dependencies: ["GIKEv2Wire", "WireCore",
+                                                                .product(name: "NIOCore", package: "swift-nio")],
+                          swiftSettings: strict),
+        .executableTarget(name: "FuzzGDOIWire", dependencies: ["GDOIWire", "WireCore",
+                                                              .product(name: "NIOCore", package: "swift-nio")],
+                          swiftSettings: strict),
+
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
 
