@@ -91,11 +91,42 @@ public enum GDOIExchangeRules {
     /// Checks payloads (decrypted ones for an encrypted message) against the rules of message
     /// number `message` of the header's exchange.
     public static func check(header: ISAKMPHeader, payloads: [ISAKMPPayload], offsets: [Int] = [], message: Int) throws {
+        let exchange = exchangeName(header.exchangeType)
         guard let rules = rules(exchangeType: header.exchangeType, message: message) else {
-            throw WireError.ruleViolation(exchange: exchangeName(header.exchangeType), payload: "header", offset: 18,
+            throw WireError.ruleViolation(exchange: exchange, payload: "header", offset: 18,
                                           reason: "no message \(message) in this exchange")
         }
+        try checkHeader(header, exchange: exchange)
         try rules.check(ISAKMPMessage.found(payloads, offsets: offsets, encrypted: header.isEncrypted))
+        if header.exchangeType == ISAKMPExchangeType.groupkeyPull {
+            // GDOI narrows the nonce to 8..128 octets (RFC 6407 §5.8).
+            for (index, payload) in payloads.enumerated() {
+                if case .nonce(let data) = payload, data.count > ISAKMPLimits.maximumGDOINonceLength {
+                    throw WireError.ruleViolation(exchange: exchange, payload: "NONCE", offset: index < offsets.count ? offsets[index] : 0,
+                                                  reason: "longer than 128 octets (RFC 6407 §5.8)")
+                }
+            }
+        }
+    }
+
+    /// Header fields fixed by the GDOI exchanges: GROUPKEY-PUSH has only the E flag and Message ID 0
+    /// (RFC 6407 §4.2); GROUPKEY-PUSH-ACK has no flags and Message ID 0 (RFC 8263 §3.1).
+    static func checkHeader(_ header: ISAKMPHeader, exchange: String) throws {
+        switch header.exchangeType {
+        case ISAKMPExchangeType.groupkeyPush:
+            guard header.flags == ISAKMPHeader.encryptionFlag else {
+                throw WireError.ruleViolation(exchange: exchange, payload: "header", offset: 19, reason: "Flags must be E only")
+            }
+            guard header.messageID == 0 else {
+                throw WireError.ruleViolation(exchange: exchange, payload: "header", offset: 20, reason: "Message ID must be 0")
+            }
+        case ISAKMPExchangeType.groupkeyPushAck:
+            guard header.flags == 0, header.messageID == 0 else {
+                throw WireError.ruleViolation(exchange: exchange, payload: "header", offset: 19, reason: "Flags and Message ID must be 0")
+            }
+        default:
+            break
+        }
     }
 
     public static func exchangeName(_ type: UInt8) -> String {

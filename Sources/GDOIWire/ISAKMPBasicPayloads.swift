@@ -6,7 +6,7 @@ public enum ISAKMPLimits {
     /// "The length of nonce payload MUST be between 8 and 256 bytes inclusive" (RFC 2409 §5).
     public static let minimumNonceLength = 8
     public static let maximumNonceLength = 256
-    /// GDOI narrows the nonce to 8..128 octets (RFC 6407 §5.8); checked by `NoncePayload.checkGDOI`.
+    /// GDOI narrows the nonce to 8..128 octets (RFC 6407 §5.8); checked by the GROUPKEY-PULL rules.
     public static let maximumGDOINonceLength = 128
     /// SEQ Payload Length MUST be 8: header + 4-octet Sequence Number (RFC 6407 §5.7).
     public static let sequenceNumberLength = 4

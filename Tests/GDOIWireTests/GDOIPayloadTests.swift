@@ -127,3 +127,21 @@ struct GDOIPayloadTests {
         expectCode("WIRE-RULE") { try GDOIExchangeRules.check(header: pullHeader, payloads: Array(pulled.reversed()), message: 1) }
     }
 }
+
+@Suite("GDOIWire header rules of the GDOI exchanges")
+struct GDOIHeaderRuleTests {
+    @Test func pushHeaderAndPullNonceLimits() throws {
+        let v = try GDOIVectorFile.load().vector("groupkey-push")
+        let header = try ISAKMPMessage.parse(Hex.decode(v.message)).header
+        let payloads = try ISAKMPMessage.parsePayloads(plaintext: Hex.decode(v.plaintext!), header: header).payloads
+        var flagged = header; flagged.flags = 0x03
+        #expect(throws: WireError.self) { try GDOIExchangeRules.check(header: flagged, payloads: payloads, message: 1) }
+        var numbered = header; numbered.messageID = 1
+        #expect(throws: WireError.self) { try GDOIExchangeRules.check(header: numbered, payloads: payloads, message: 1) }
+        let pull = try GDOIVectorFile.load().vector("groupkey-pull-1")
+        let pullHeader = try ISAKMPMessage.parse(Hex.decode(pull.message)).header
+        var pulled = try ISAKMPMessage.parsePayloads(plaintext: Hex.decode(pull.plaintext!), header: pullHeader).payloads
+        pulled[1] = .nonce(data: [UInt8](repeating: 1, count: 129))
+        #expect(throws: WireError.self) { try GDOIExchangeRules.check(header: pullHeader, payloads: pulled, message: 1) }
+    }
+}
