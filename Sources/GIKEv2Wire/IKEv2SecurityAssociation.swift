@@ -77,9 +77,12 @@ public struct IKEv2Transform: Equatable, Sendable {
         while true {
             let offset = reader.offset
             if let count, transforms.count == count { break }
-            if count == nil && reader.isEmpty { break }
+            if count == nil && reader.isEmpty && transforms.isEmpty { break }
             guard !reader.isEmpty else {
-                throw WireError.invalidCount(payload: context, offset: offset, declared: count ?? 0, found: transforms.count)
+                // Proposals: fewer transforms than declared. GSA policies: the list ran out without a
+                // transform marked last (RFC 9838 §4.4.2: "set to 0" on the last one).
+                throw WireError.invalidCount(payload: context, offset: offset, declared: count ?? transforms.count + 1,
+                                             found: transforms.count)
             }
             let (transform, last) = try read(from: &reader, context: context)
             transforms.append(transform)

@@ -235,3 +235,18 @@ struct GSATransformRuleTests {
         #expect(try IKEv2PayloadTests.decode([0, 0, 0, 12, 0, 0, 0x40, 0x2D, 0, 0, 0, 2], type: 41) == .notify(.groupSender(count: 2)))
     }
 }
+
+extension IKEv2PayloadTests {
+    @Test func gsaPolicyWithoutALastTransformIsRefused() throws {
+        // The TEK policy of the samples has no attributes after the GW policy is removed; mark its
+        // last transform "more follow" (3) so the list runs out.
+        let policy = GroupSAPolicy(protocolID: 3, spi: [0, 0, 1, 0], source: Self.v4, destination: Self.v4,
+                                   transforms: [IKEv2Transform(type: 1, id: 20), IKEv2Transform(type: 5, id: 2)])
+        var bytes = try Self.encode(.groupSecurityAssociation(GroupSecurityAssociationPayload(policies: [.securityAssociation(policy)])))
+        #expect(try Self.decode(bytes, type: 51) == .groupSecurityAssociation(GroupSecurityAssociationPayload(policies: [.securityAssociation(policy)])))
+        let lastTransform = bytes.count - 8
+        #expect(bytes[lastTransform] == 0)
+        bytes[lastTransform] = 3
+        expectError(bytes, type: 51, code: "WIRE-COUNT")
+    }
+}
