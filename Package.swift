@@ -43,6 +43,10 @@ let package = Package(
                                                               .product(name: "NIOCore", package: "swift-nio")],
                           swiftSettings: strict),
 
+        // Codec throughput (README figures); run by hand in release mode, never in CI.
+        .executableTarget(name: "WireBenchmark", dependencies: ["GIKEv2Wire", "GDOIWire", "WireCore", "GroupKeyCrypto"],
+                          swiftSettings: strict),
+
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
 
