@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C system layer: each imported by exactly one Swift module.
@@ -26,6 +27,29 @@ let package = Package(
         .target(name: "GroupPolicy", dependencies: ["XMLSupport", "GroupKeyTypes"], swiftSettings: strict),
 
         .target(name: "LKH", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
+
+        // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
+        .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
+        .target(name: "GIKEv2Wire", dependencies: ["WireCore", "GroupKeyTypes",
+                                                    .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
+        .target(name: "GDOIWire", dependencies: ["WireCore", "GroupKeyTypes", "GroupKeyCrypto",
+                                                  .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
+
+        // libFuzzer targets (scripts/fuzz.sh builds them with -DFUZZING -sanitize=fuzzer; a plain
+        // build makes corpus-replay tools).
+        .executableTarget(name: "FuzzGIKEv2Wire", dependencies: ["GIKEv2Wire", "WireCore",
+                                                                .product(name: "NIOCore", package: "swift-nio")],
+                          swiftSettings: strict),
+        .executableTarget(name: "FuzzGDOIWire", dependencies: ["GDOIWire", "WireCore",
+                                                              .product(name: "NIOCore", package: "swift-nio")],
+                          swiftSettings: strict),
+
+        // Codec throughput (README figures); run by hand in release mode, never in CI.
+        .executableTarget(name: "WireBenchmark", dependencies: ["GIKEv2Wire", "GDOIWire", "WireCore", "GroupKeyCrypto"],
+                          swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
@@ -63,6 +87,25 @@ let package = Package(
         .testTarget(
             name: "XMLSupportTests",
             dependencies: ["XMLSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WireCoreTests",
+            dependencies: ["WireCore", "GroupKeyTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GIKEv2WireTests",
+            dependencies: ["GIKEv2Wire", "WireCore", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GDOIWireTests",
+            dependencies: ["GDOIWire", "WireCore", "GroupKeyCrypto", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
             swiftSettings: strict
         ),
     ]
