@@ -31,7 +31,7 @@ let package = Package(
         // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
         .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
-        .target(name: "GIKEv2Wire", dependencies: ["WireCore", "GroupKeyTypes",
+        .target(name: "GIKEv2Wire", dependencies: ["WireCore", "GroupKeyTypes", "GroupKeyCrypto",
                                                     .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
         .target(name: "GDOIWire", dependencies: ["WireCore", "GroupKeyTypes", "GroupKeyCrypto",
@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GIKEv2WireTests",
-            dependencies: ["GIKEv2Wire", "WireCore", "GroupKeyTestSupport",
+            dependencies: ["GIKEv2Wire", "WireCore", "GroupKeyCrypto", "GroupKeyTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Vectors")],
             swiftSettings: strict
