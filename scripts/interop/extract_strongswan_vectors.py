@@ -7,9 +7,13 @@ derived. The Swift tests then derive the same keys from the same inputs with gro
 strongSwan is the independent judge.
 
     scripts/interop/extract_strongswan_vectors.py RUN_DIR PSK > Tests/GroupKeyCryptoTests/Vectors/strongswan-kdf.json
-    scripts/interop/extract_strongswan_vectors.py --packets RUN_DIR > packets.json
+    scripts/interop/extract_strongswan_vectors.py --wire-fixtures RUN_DIR
+
+The second form writes the captured messages, marker included, as the wire codecs' fixtures:
+Tests/GIKEv2WireTests/Vectors/strongswan-ikev2.json and Tests/GDOIWireTests/Vectors/strongswan-ikev1.json.
 """
 import json
+import os
 import re
 import struct
 import sys
@@ -139,20 +143,58 @@ def vectors(run, psk):
     return out
 
 
+def charon_version():
+    import subprocess
+    try:
+        return subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def wire_fixtures(run):
+    """One fixture file per IKE version, each message tagged with the connection it belongs to."""
+    by_spi, order = {}, []
+    for sport, dport, payload in udp_payloads(f"{run}/ike.pcap"):
+        marker = payload[:4] == b"\0\0\0\0"
+        body = payload[4:] if marker else payload
+        if len(body) < 28:
+            continue
+        if body[:8] not in by_spi:
+            by_spi[body[:8]] = []
+            order.append(body[:8])
+        by_spi[body[:8]].append({"from": sport, "to": dport, "udp": payload.hex(), "exchange": body[18],
+                                 "flags": body[19], "marker": marker})
+    if len(order) != len(CONNECTIONS):
+        raise SystemExit(f"expected {len(CONNECTIONS)} IKE SAs in the capture, found {len(order)}")
+    blocks = key_blocks(f"{run}/initiator.log")
+    files = {2: [], 1: []}
+    for (name, version, proposal, _), spi, keys in zip(CONNECTIONS, order, blocks):
+        # The keys that protect the encrypted messages, so tests can open them with our ciphers.
+        if version == 2:
+            protection = {k.replace("Sk_", "sk"): keys.get(f"{k} secret", "") for k in ("Sk_ei", "Sk_er", "Sk_ai", "Sk_ar")}
+        else:
+            protection = {"encryptionKey": keys["encryption key Ka"], "initialIV": keys["initial IV"]}
+        for message in by_spi[spi]:
+            files[version].append(dict(message, connection=name, proposal=proposal, keys=protection))
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "Tests")
+    source = ("captured on loopback from " + (charon_version() or "strongSwan 5.9.8") +
+              " (two charon instances, PSK, responder on UDP 848) by scripts/interop/strongswan-loopback.sh")
+    for version, name, folder in ((2, "strongswan-ikev2.json", "GIKEv2WireTests"), (1, "strongswan-ikev1.json", "GDOIWireTests")):
+        with open(os.path.join(root, folder, "Vectors", name), "w") as f:
+            json.dump({"source": source, "messages": files[version]}, f, indent=1)
+            f.write("\n")
+        print(name, len(files[version]), "messages", file=sys.stderr)
+
+
 def main():
     args = sys.argv[1:]
-    if args and args[0] == "--packets":
-        msgs = ike_messages(f"{args[1]}/ike.pcap")
-        json.dump({"source": "strongSwan 5.9.8 charon on loopback, scripts/interop/strongswan-loopback.sh",
-                   "messages": [{"fromPort": m["sport"], "toPort": m["dport"], "nonESPMarker": m["marker"],
-                                 "hex": m["bytes"].hex()} for m in msgs]}, sys.stdout, indent=1)
-    else:
-        run, psk = args
-        import subprocess
-        version = subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True, text=True).stdout.strip()
-        json.dump({"source": "derived by strongSwan charon (" + (version or "5.9.8") + ") on loopback: "
-                             "scripts/interop/strongswan-loopback.sh, then scripts/interop/extract_strongswan_vectors.py",
-                   "exchanges": vectors(run, psk)}, sys.stdout, indent=1)
+    if args and args[0] == "--wire-fixtures":
+        wire_fixtures(args[1])
+        return
+    run, psk = args
+    json.dump({"source": "derived by strongSwan charon (" + (charon_version() or "5.9.8") + ") on loopback: "
+                         "scripts/interop/strongswan-loopback.sh, then scripts/interop/extract_strongswan_vectors.py",
+               "exchanges": vectors(run, psk)}, sys.stdout, indent=1)
     sys.stdout.write("\n")
 
 
