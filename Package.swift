@@ -47,9 +47,6 @@ let package = Package(
                                                               .product(name: "NIOCore", package: "swift-nio")],
                           swiftSettings: strict),
 
-        // Codec throughput (README figures); run by hand in release mode, never in CI.
-        .executableTarget(name: "WireBenchmark", dependencies: ["GIKEv2Wire", "GDOIWire", "WireCore", "GroupKeyCrypto"],
-                          swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
@@ -58,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "groupkey",
             dependencies: [
-                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy",
+                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "WireCore", "GIKEv2Wire", "GDOIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
