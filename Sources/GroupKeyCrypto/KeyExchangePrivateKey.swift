@@ -39,8 +39,12 @@ public final class KeyExchangePrivateKey: @unchecked Sendable {
             // unless told otherwise.
             try check(EVP_PKEY_CTX_set_dh_pad(ctx.pointer, 1), "EVP_PKEY_CTX_set_dh_pad")
         }
-        // This also runs OpenSSL's own public-key check (e.g. the MODP subgroup test).
-        guard EVP_PKEY_derive_set_peer(ctx.pointer, peer.pointer) == 1 else {
+        // The peer value was validated by `importPeer` as RFC 6989 §2 asks (1 < y < p-1 for the
+        // safe-prime MODP groups, where no other small subgroup exists; on the curve for ECP,
+        // cofactor 1; an all-zero result for X25519/X448 below). OpenSSL's own re-check
+        // (validate_peer = 1) adds a full DH parameter and subgroup test and an EC order
+        // multiplication per exchange, which cost more than the agreement itself.
+        guard EVP_PKEY_derive_set_peer_ex(ctx.pointer, peer.pointer, 0) == 1 else {
             CryptoError.clearOpenSSLErrors()
             throw CryptoError.invalidPublicValue("rejected by OpenSSL's public key check")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Runs `openssl speed` for the same algorithms in the same process run, so each figure of ours
 /// stands beside the library's own figure measured under the same load. Ours calls the same
@@ -29,21 +30,47 @@ enum OpenSSLSpeed {
         return nil
     }
 
+    /// Runs `openssl` with a clean signal mask. `openssl speed` ends each timed loop with SIGALRM;
+    /// a child started from one of our threads would inherit that thread's blocked signals (the
+    /// Swift runtime blocks some) and loop forever, so the mask and SIGALRM's disposition are reset
+    /// explicitly through posix_spawn attributes.
     private static func run(_ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return nil
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, pipe[0])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), alarm = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&alarm)
+        sigaddset(&alarm, SIGALRM)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &alarm)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = (["openssl"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "openssl", &actions, &attributes, argv, environ)
+        close(pipe[1])
+        defer { close(pipe[0]) }
+        guard spawned == 0 else { return nil }
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(pipe[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { return nil }
+        return String(decoding: output, as: UTF8.self)
     }
 }
