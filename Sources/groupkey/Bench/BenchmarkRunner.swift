@@ -7,23 +7,49 @@ struct BenchmarkRunner {
 
     /// Calls per second, median over `runs` slices. `body` is one operation.
     func operationsPerSecond(_ body: () throws -> Void) rethrows -> Double {
-        var rates: [Double] = []
-        let clock = ContinuousClock()
         try body()  // warm up caches and lazily fetched OpenSSL objects
-        for _ in 0..<runs {
-            var count = 0
-            let start = clock.now
-            let budget = Duration.milliseconds(Int64(secondsPerRun * 1000))
-            var elapsed = Duration.zero
-            while elapsed < budget {
-                // Check the clock every 16 calls so reading it does not dominate fast operations.
-                for _ in 0..<16 { try body() }
-                count += 16
-                elapsed = clock.now - start
-            }
-            rates.append(Double(count) / elapsed.seconds)
-        }
+        var rates: [Double] = []
+        for _ in 0..<runs { rates.append(try slice(body)) }
         return Self.median(rates)
+    }
+
+    /// A figure of ours and the peer's figure for the same work, measured in alternation (ours,
+    /// then the peer's, `runs` times), so both see the same load; the ratio is the median of the
+    /// per-pair ratios, which is steadier on a shared machine than the ratio of two medians.
+    struct Paired {
+        let ours: Double
+        let reference: Double?
+        let ratio: Double?
+    }
+
+    func paired(scale: Double = 1, _ body: () throws -> Void, reference: (() -> Double?)?) rethrows -> Paired {
+        try body()
+        var ours: [Double] = [], theirs: [Double] = [], ratios: [Double] = []
+        for _ in 0..<runs {
+            let mine = try slice(body) * scale
+            ours.append(mine)
+            if let peer = reference?(), peer > 0 {
+                theirs.append(peer)
+                ratios.append(mine / peer)
+            }
+        }
+        return Paired(ours: Self.median(ours), reference: theirs.isEmpty ? nil : Self.median(theirs),
+                      ratio: ratios.isEmpty ? nil : Self.median(ratios))
+    }
+
+    private func slice(_ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        var count = 0
+        let start = clock.now
+        let budget = Duration.milliseconds(Int64(secondsPerRun * 1000))
+        var elapsed = Duration.zero
+        while elapsed < budget {
+            // Check the clock every 16 calls so reading it does not dominate fast operations.
+            for _ in 0..<16 { try body() }
+            count += 16
+            elapsed = clock.now - start
+        }
+        return Double(count) / elapsed.seconds
     }
 
     static func median(_ values: [Double]) -> Double {

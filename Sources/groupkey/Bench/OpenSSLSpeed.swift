@@ -6,8 +6,10 @@ import Glibc
 /// library, so a ratio well under 1 is overhead of ours to explain.
 enum OpenSSLSpeed {
     /// Bytes per second for `-evp CIPHER -bytes N` (or `-hmac DIGEST` when `hmac` is set).
-    static func throughput(evp cipher: String? = nil, hmac digest: String? = nil, bytes: Int, seconds: Int) -> Double? {
+    static func throughput(evp cipher: String? = nil, aead: Bool = false, hmac digest: String? = nil, bytes: Int, seconds: Int) -> Double? {
         var arguments = ["speed", "-seconds", String(seconds), "-bytes", String(bytes)]
+        // -aead: a whole AEAD message each time (IV, AAD, tag), as ours does.
+        if aead { arguments.append("-aead") }
         if let cipher { arguments += ["-evp", cipher] }
         if let digest { arguments += ["-hmac", digest] }
         guard let output = run(arguments) else { return nil }
