@@ -119,23 +119,24 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
         let icvLength = algorithm.icvLength
         return try plaintext.withUnsafeBytes { input in
             try aad.withUnsafeBytes { associated in
-                let nonce = try makeNonce(iv)
-                var output = [UInt8](repeating: 0, count: input.count + 16 + icvLength)
-                let count = try lock.withLock {
-                    try output.withUnsafeMutableBytes { out -> Int in
-                        try nonce.withUnsafeBytes { try sealer.begin(iv: $0) }
-                        try sealer.associate(associated)
-                        var written = try sealer.update(input, into: out)
-                        guard let tail = sealer.finish(into: UnsafeMutableRawBufferPointer(rebasing: out[written...])) else {
-                            throw CryptoError.openSSL(operation: "EVP_CipherFinal_ex(\(parameters.name))", reason: "refused")
+                try withNonce(iv) { nonce in
+                    // Uninitialised output: every octet returned is written by OpenSSL first,
+                    // and zero-filling a packet-sized buffer per message shows in the ESP rate.
+                    try [UInt8](unsafeUninitializedCapacity: input.count + 16 + icvLength) { out, initialized in
+                        let raw = UnsafeMutableRawBufferPointer(out)
+                        initialized = try lock.withLock {
+                            try sealer.begin(iv: nonce)
+                            try sealer.associate(associated)
+                            var written = try sealer.update(input, into: raw)
+                            guard let tail = sealer.finish(into: UnsafeMutableRawBufferPointer(rebasing: raw[written...])) else {
+                                throw CryptoError.openSSL(operation: "EVP_CipherFinal_ex(\(parameters.name))", reason: "refused")
+                            }
+                            written += tail
+                            try sealer.readTag(into: UnsafeMutableRawBufferPointer(rebasing: raw[written..<(written + icvLength)]))
+                            return written + icvLength
                         }
-                        written += tail
-                        try sealer.readTag(into: UnsafeMutableRawBufferPointer(rebasing: out[written..<(written + icvLength)]))
-                        return written + icvLength
                     }
                 }
-                output.removeLast(output.count - count)
-                return output
             }
         }
     }
@@ -146,15 +147,14 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
         let icvLength = algorithm.icvLength
         return try sealed.withUnsafeBytes { input in
             try aad.withUnsafeBytes { associated in
-                let nonce = try makeNonce(iv)
                 guard input.count >= icvLength else { throw CryptoError.authenticationFailed }
                 let ciphertext = UnsafeRawBufferPointer(rebasing: input[0..<(input.count - icvLength)])
                 let tag = UnsafeRawBufferPointer(rebasing: input[(input.count - icvLength)...])
                 // Plaintext is produced before the tag is checked, so it stays in wiped scratch
                 // space until the check passes.
                 return try withWipedScratch(count: ciphertext.count + 16) { scratch in
-                    let count = try lock.withLock { () -> Int? in
-                        try nonce.withUnsafeBytes { try opener.begin(iv: $0) }
+                    let count = try withNonce(iv) { nonce in try lock.withLock { () -> Int? in
+                        try opener.begin(iv: nonce)
                         try opener.expectTag(tag)
                         try opener.associate(associated)
                         let written = try opener.update(ciphertext, into: scratch)
@@ -162,7 +162,7 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
                             return nil
                         }
                         return written + tail
-                    }
+                    } }
                     guard let count else { throw CryptoError.authenticationFailed }
                     return Array(scratch[0..<count])
                 }
@@ -179,12 +179,17 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
     }
 
     /// salt | IV (RFC 4106 §4, RFC 7634 §2), or the IV alone in the raw form.
-    private func makeNonce(_ iv: some ContiguousBytes) throws -> [UInt8] {
+    /// salt | IV (RFC 4106 §4, RFC 7634 §2), built on the stack for the one call.
+    private func withNonce<R>(_ iv: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         try iv.withUnsafeBytes { ivBytes in
             guard ivBytes.count == parameters.ivLength else {
                 throw CryptoError.invalidNonceLength(expected: parameters.ivLength, actual: ivBytes.count)
             }
-            return salt + Array(ivBytes)
+            return try withUnsafeTemporaryAllocation(byteCount: salt.count + ivBytes.count, alignment: 1) { nonce in
+                salt.withUnsafeBytes { nonce.copyMemory(from: $0) }
+                UnsafeMutableRawBufferPointer(rebasing: nonce[salt.count...]).copyMemory(from: ivBytes)
+                return try body(UnsafeRawBufferPointer(nonce))
+            }
         }
     }
 }
