@@ -35,7 +35,7 @@ extension PolicyMapper {
             integrity = .hmacSHA2_256_128
             keyWrap = [128: .kw5649_128, 192: .kw5649_192][keyLength] ?? .kw5649_256
             note(.transformAdded, .changed, kek.location,
-                 "G-IKEv2 rekey SA needs integrity and a key wrap (RFC 9838 §4.4.2.1): hmac-sha2-256-128 and \(keyWrap?.rawValue ?? "") added; GDOI members ignore them")
+                 "G-IKEv2 rekey SA needs integrity and a key wrap (RFC 9838 §4.4.2.1): hmac-sha2-256-128 and \(keyWrap?.rawValue ?? "") added" + (protocols.gdoi ? "; GDOI members do not use them" : ""))
         }
 
         let transport = mapRekeyTransport(kek)
@@ -50,7 +50,7 @@ extension PolicyMapper {
         if let count = kek.retransmitCount {
             retransmit.count = Int(clamp(Located(UInt64(max(count.value, 0)), count.location),
                                          to: UInt32(PolicyLimits.rekeyRetransmissions.lowerBound)...UInt32(PolicyLimits.rekeyRetransmissions.upperBound),
-                                         what: "rekey retransmission count"))
+                                         what: "rekey retransmission count", unit: ""))
         }
         if let interval = kek.retransmitInterval {
             retransmit.intervalSeconds = Int(clamp(Located(UInt64(max(interval.value, 0)), interval.location),

@@ -58,14 +58,14 @@ struct PolicyMapper {
             refuse(.groupRefused, group.location, "group \(group.name) not imported: no key-server address is known (set `server local address ipv4`, a COOP peer, or server-address)")
             return nil
         }
-        let registration = mapRegistration()
-        let authorization = mapAuthorization()
-        var rekey = mapRekey()
         let dataSecurity = group.teks.compactMap { mapTEK($0) }
         guard !dataSecurity.isEmpty else {
             refuse(.groupRefused, group.location, "group \(group.name) not imported: no data-security SA (TEK) could be carried over")
             return nil
         }
+        let registration = mapRegistration()
+        let authorization = mapAuthorization()
+        var rekey = mapRekey()
         let fitted = fitLifetimes(dataSecurity, &rekey)
         var definition = GroupDefinition(name: name, identity: identity, protocols: protocols, migration: migration,
                                          keyServers: servers, registration: registration, authorization: authorization,
@@ -202,13 +202,13 @@ struct PolicyMapper {
     }
 
     /// A bounded value: exact when inside the range, clamped (and reported) otherwise.
-    mutating func clamp(_ value: Located<UInt64>, to range: ClosedRange<UInt32>, what: String) -> UInt32 {
+    mutating func clamp(_ value: Located<UInt64>, to range: ClosedRange<UInt32>, what: String, unit: String = " s") -> UInt32 {
         let lower = UInt64(range.lowerBound), upper = UInt64(range.upperBound)
         let fitted = UInt32(min(max(value.value, lower), upper))
         if UInt64(fitted) == value.value {
-            note(.mappedExactly, .exact, value.location, "\(what) \(value.value) s -> \(fitted) s")
+            note(.mappedExactly, .exact, value.location, "\(what) \(value.value)\(unit)")
         } else {
-            note(.valueClamped, .decision, value.location, "\(what) \(value.value) s is outside \(lower)...\(upper) s; written as \(fitted) s")
+            note(.valueClamped, .decision, value.location, "\(what) \(value.value)\(unit) is outside \(lower)...\(upper)\(unit); written as \(fitted)\(unit)")
         }
         return fitted
     }

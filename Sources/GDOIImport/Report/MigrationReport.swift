@@ -8,6 +8,13 @@ public struct MigrationReport: Sendable, Equatable, Codable {
         public var format: ExportFormat?
         public var groups: Int
         public var items: [ReportItem]
+
+        public init(file: String, format: ExportFormat?, groups: Int, items: [ReportItem]) {
+            self.file = file
+            self.format = format
+            self.groups = groups
+            self.items = items
+        }
     }
 
     public struct Summary: Sendable, Equatable, Codable {
