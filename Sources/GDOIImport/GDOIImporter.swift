@@ -115,7 +115,7 @@ public enum GDOIImporter {
                 }
                 if let clash {
                     groups.append((group, ReportItem(.duplicateGroup, .refused, at: group.location,
-                                                     "\(clash) (gdoi and gkm groups share one identity namespace); this definition is not imported")))
+                                                     "\(clash) (Cisco gdoi and gkm groups, and every export imported together, share one namespace); this definition is not imported")))
                 } else {
                     byName[group.name.policyNameSafe] = group.location
                     if case .number(let number) = group.identity.value { byNumber[number] = group.identity.location }

@@ -90,7 +90,7 @@ extension PolicyMapper {
         if let given = kek.signatureHash {
             hash = given.value
         } else {
-            note(.defaultApplied, .changed, kek.location, "no rekey sig-hash in the export; the device default SHA-1 assumed")
+            note(.defaultApplied, .changed, kek.location, "no rekey sig-hash in the export; SHA-1 assumed (the IOS-XE default; check what the device used)")
         }
         let algorithm = Self.signature(hash)
         let location = kek.signatureHash?.location ?? kek.location

@@ -44,6 +44,7 @@ struct JunosGroupReader {
     /// (pre-shared key or certificate, proposals).
     mutating func readGateways(_ element: XMLElementNode, _ group: inout LegacyGroup) {
         var proposalNames: [String] = []
+        var reportedPolicies: Set<String> = []
         for (gatewayName, node) in JunosExportReader.names(element.children(named: "ike-gateway")) {
             guard let gateway = ike.gateways[gatewayName] else {
                 notes.append(context.item(.missingReference, .refused, node, "group \(group.name): IKE gateway \(gatewayName) is not in the export"))
@@ -64,7 +65,8 @@ struct JunosGroupReader {
             if policy.has("certificate") && group.registration.certificate == nil {
                 group.registration.certificate = context.located("ike policy \(policyName) certificate", policy)
             }
-            if let mode = policy.value("mode"), mode == "aggressive" {
+            if let mode = policy.value("mode"), mode == "aggressive", !reportedPolicies.contains(policyName) {
+                reportedPolicies.insert(policyName)
                 notes.append(context.item(.noEquivalent, .decision, policy,
                                           "IKE policy \(policyName): aggressive mode is not offered; GDOI members must use main mode"))
             }
