@@ -83,3 +83,12 @@ import Testing
         #expect(Set(try Self.contents(out).keys) == ["DC-APPS.xml"])
     }
 }
+
+extension ImportCommandLineTests {
+    /// The benchmark command works (a tiny size only: timings are taken by hand, in release).
+    @Test func benchImportRunsOnASmallExport() throws {
+        let result = try PolicyCommandLineTests.run(["bench", "import", "--groups", "10", "--acl-lines", "100", "--runs", "1"])
+        #expect(result.status == 0, "\(result.errorOutput)")
+        #expect(result.output.contains("imported 10 of 10 groups (100 selectors)"))
+    }
+}
