@@ -123,7 +123,8 @@ struct JunosGroupReader {
         if let node = smc.child(named: "lifetime-seconds"), let value = UInt64(node.trimmedText) {
             kek.lifetimeSeconds = context.located(value, node)
         } else {
-            kek.lifetimeSeconds = Located(3600, context.location(smc))  // Junos default
+            kek.lifetimeSeconds = Located(3600, context.location(smc))
+            notes.append(context.item(.defaultApplied, .changed, smc, "group \(name): no rekey lifetime-seconds; the Junos default 3600 s written"))
         }
         if let node = smc.child(named: "retransmission-period"), let value = Int(node.trimmedText) { kek.retransmitInterval = context.located(value, node) }
         if let node = smc.child(named: "number-of-retransmission"), let value = Int(node.trimmedText) { kek.retransmitCount = context.located(value, node) }
