@@ -192,3 +192,33 @@ enum CiscoTemplate {
         """
     }
 }
+
+extension MappingTests {
+    /// A group with a long match ACL keeps every line, in order, once (duplicates dropped), and
+    /// two groups claiming the same traffic leave only the first (validator GP105).
+    @Test func longACLAndOverlappingGroups() throws {
+        var lines = ""
+        for index in 0..<3_000 {
+            let host = "10.\(index >> 8).\(index & 0xFF).1"
+            lines += "<access-list-seq-rule><sequence>\(index * 10 + 10)</sequence><ace-rule><action>permit</action><protocol>ip</protocol>"
+                + "<host-address>\(host)</host-address><dst-host-address>\(host)</dst-host-address></ace-rule></access-list-seq-rule>"
+        }
+        lines += "<access-list-seq-rule><sequence>99999</sequence><ace-rule><action>permit</action><protocol>ip</protocol>"
+            + "<host-address>10.0.0.1</host-address><dst-host-address>10.0.0.1</dst-host-address></ace-rule></access-list-seq-rule>"
+        let text = CiscoTemplate.export(algorithm: "<aes>256</aes>", peers: "", lifetime: "<seconds>3600</seconds>")
+            .replacingOccurrences(of: "<ace-rule><action>permit</action><protocol>ip</protocol><any/><dst-any/></ace-rule></access-list-seq-rule>",
+                                  with: "<ace-rule><action>deny</action><protocol>udp</protocol><any/><dst-any/></ace-rule></access-list-seq-rule>" + lines)
+        let result = GDOIImporter.run([ExportInput(name: "long.xml", bytes: Array(text.utf8))])
+        let selectors = try #require(result.policies.first?.document.groups.first?.dataSecurity.first?.selectors)
+        #expect(selectors.count == 3_000)
+        #expect(selectors.first?.source == IPPrefix("10.0.0.1/32"))
+        #expect(selectors.last?.source == IPPrefix("10.11.183.1/32"))
+
+        let twice = text.replacingOccurrences(of: "<gdoi xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XE-crypto\"><group>",
+                                              with: "<gdoi xmlns=\"http://cisco.com/ns/yang/Cisco-IOS-XE-crypto\"><group><name>H</name><identity><number>78</number></identity><server><local><address><ipv4>192.0.2.1</ipv4></address><gdoi/><sa><ipsec><sequence>1</sequence><profile>P</profile><match><address><ipv4>A</ipv4></address></match></ipsec></sa></local></server></group><group>")
+        let overlapping = GDOIImporter.run([ExportInput(name: "overlap.xml", bytes: Array(twice.utf8))])
+        #expect(overlapping.policies.map(\.fileName) == ["H.xml"])
+        let refused = try #require(overlapping.report.groups.first { $0.name == "G" })
+        #expect(refused.items.contains { $0.code == .groupRefused && $0.message.contains("GP105") })
+    }
+}

@@ -78,6 +78,7 @@ extension PolicyMapper {
     /// are reported as bypass, since a native SA lists only what it protects.
     mutating func mapSelectors(_ tek: LegacyTEK) -> [TrafficSelector] {
         var selectors: [TrafficSelector] = []
+        var seen: Set<SelectorKey> = []  // ACLs run to thousands of lines: no quadratic dedupe
         var permitLines = 0
         for line in tek.selectors {
             guard line.permit else {
@@ -90,7 +91,7 @@ extension PolicyMapper {
                 for destinationPorts in line.destinationPorts {
                     let selector = TrafficSelector(ipProtocol: line.ipProtocol, source: line.source, destination: line.destination,
                                                    sourcePorts: sourcePorts, destinationPorts: destinationPorts)
-                    if !selectors.contains(selector) { selectors.append(selector) }
+                    if seen.insert(SelectorKey(selector)).inserted { selectors.append(selector) }
                 }
             }
         }
@@ -144,5 +145,22 @@ extension PolicyMapper {
                  "SA \(policy.name) lived \(policy.lifetimeSeconds) s, longer than the rekey SA's \(kekLifetime) s; shortened to \(kekLifetime) s")
             return fitted
         }
+    }
+}
+
+/// TrafficSelector is Equatable only; this is its hashable identity for duplicate removal.
+struct SelectorKey: Hashable {
+    var ipProtocol: UInt8?
+    var source: IPPrefix
+    var destination: IPPrefix
+    var sourcePorts: PortRange
+    var destinationPorts: PortRange
+
+    init(_ selector: TrafficSelector) {
+        ipProtocol = selector.ipProtocol
+        source = selector.source
+        destination = selector.destination
+        sourcePorts = selector.sourcePorts
+        destinationPorts = selector.destinationPorts
     }
 }
