@@ -87,7 +87,7 @@ import Testing
         let rekey = try #require(try Self.policy(upgraded, "GCM-EAST").rekey)
         #expect(rekey.encryption == .aesCBC && rekey.keyLength == 256)
         #expect(rekey.lifetimeSeconds == 2 * 86_400)
-        #expect(Self.items(upgraded, .cipherUpgraded).first?.location.line == 50)
+        #expect(Self.items(upgraded, .cipherUpgraded).first?.location.line == 51)
 
         let refused = try SampleFiles.importSample("cisco/06-des-md5-and-long-lifetimes.xml")
         let group = try Self.policy(refused, "LEGACY")
