@@ -48,6 +48,7 @@ public enum GDOIImporter {
                                                                   outputFile: nil, items: group.notes + [duplicate], secrets: []))
         }
         assignFileNames(&mapped)
+        resolveOverlaps(&mapped)
         validate(&mapped)
         let policies = mapped.compactMap { group -> PolicyOutput? in
             guard let document = group.document, let file = group.report.outputFile else { return nil }
@@ -93,7 +94,9 @@ public enum GDOIImporter {
         case "rpc-reply", "data":
             let data = root.name == "data" ? root : root.child(named: "data")
             if data?.child(named: "native") != nil { return .cisco }
-            if root.child(named: "configuration") != nil { return .junos }
+            // Junos: <get-configuration> answers <rpc-reply><configuration>, NETCONF <get-config>
+            // answers <rpc-reply><data><configuration>.
+            if root.child(named: "configuration") != nil || data?.child(named: "configuration") != nil { return .junos }
             return nil
         default: return nil
         }
@@ -129,6 +132,19 @@ public enum GDOIImporter {
     static func assignFileNames(_ mapped: inout [MappedGroup]) {
         for index in mapped.indices where mapped[index].document != nil {
             mapped[index].report.outputFile = mapped[index].report.name.policyNameSafe + ".xml"
+        }
+    }
+
+    static func resolveOverlaps(_ mapped: inout [MappedGroup]) {
+        let refused = OverlapResolution.laterOverlapping(mapped.map { $0.document?.groups.first })
+        for (index, earlier) in refused.sorted(by: { $0.key < $1.key }) {
+            let kept = mapped[earlier].report
+            mapped[index].report.items.append(ReportItem(
+                .groupRefused, .refused, at: mapped[index].report.location,
+                "group \(mapped[index].report.name) not imported: its traffic selectors overlap group \(kept.name) (\(kept.location.file):\(kept.location.line)), "
+                    + "and each packet must belong to one group; narrow the ACLs or merge the groups, then import again"))
+            mapped[index].document = nil
+            mapped[index].report.outputFile = nil
         }
     }
 

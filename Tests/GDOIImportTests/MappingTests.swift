@@ -195,7 +195,7 @@ enum CiscoTemplate {
 
 extension MappingTests {
     /// A group with a long match ACL keeps every line, in order, once (duplicates dropped), and
-    /// two groups claiming the same traffic leave only the first (validator GP105).
+    /// two groups claiming the same traffic leave only the first (the validator's GP105 rule).
     @Test func longACLAndOverlappingGroups() throws {
         var lines = ""
         for index in 0..<3_000 {
@@ -219,6 +219,6 @@ extension MappingTests {
         let overlapping = GDOIImporter.run([ExportInput(name: "overlap.xml", bytes: Array(twice.utf8))])
         #expect(overlapping.policies.map(\.fileName) == ["H.xml"])
         let refused = try #require(overlapping.report.groups.first { $0.name == "G" })
-        #expect(refused.items.contains { $0.code == .groupRefused && $0.message.contains("GP105") })
+        #expect(refused.items.contains { $0.code == .groupRefused && $0.message.contains("overlap group H") })
     }
 }

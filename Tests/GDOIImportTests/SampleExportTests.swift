@@ -71,3 +71,30 @@ import Testing
         #expect(report.isValid, "\(report.findings.filter { $0.severity == .error })")
     }
 }
+
+extension SampleExportTests {
+    /// Every sample of every format in one run (`--from auto`): overlapping traffic and reused
+    /// identities across vendors are refused, and what is written still validates as a whole.
+    @Test func everySampleTogetherValidates() throws {
+        let result = GDOIImporter.run(try SampleFiles.allSamples.map { try $0.input() })
+        #expect(result.report.files.allSatisfy { $0.format != nil })
+        // 32 groups: 7 refused as duplicates or unusable, 5 because their traffic overlaps a group
+        // met earlier (checked by hand: e.g. Junos GVPN-1's 10.0.0.0/8 covers Cisco GETVPN-BRANCH).
+        #expect(result.policies.count == 20)
+        // Refusing the broad GVPN-1 does not also refuse the narrower groups only it overlapped.
+        #expect(result.policies.contains { $0.fileName == "MCAST.xml" })
+        #expect(!result.policies.contains { $0.fileName == "GVPN-1.xml" })
+        let report = PolicyValidator.validate(result.policies.map { PolicyValidator.Input(name: $0.fileName, bytes: Array($0.text.utf8)) })
+        #expect(report.isValid, "\(report.findings.filter { $0.severity == .error })")
+    }
+
+    /// A Junos NETCONF <get-config> reply wraps the configuration in <data>.
+    @Test func junosGetConfigReplyIsRead() throws {
+        let text = try SampleFiles.text(SampleFiles.samplesRoot.appendingPathComponent("junos/01-unicast-server.xml"))
+            .replacingOccurrences(of: "<configuration junos:", with: "<data><configuration junos:")
+            .replacingOccurrences(of: "</configuration>", with: "</configuration></data>")
+        let result = GDOIImporter.run([ExportInput(name: "get-config.xml", bytes: Array(text.utf8))])
+        #expect(result.report.files.first?.format == .junos)
+        #expect(result.policies.map(\.fileName) == ["GVPN-1.xml"])
+    }
+}

@@ -28,7 +28,8 @@ enum JunosExportReader {
 
     static func serverElement(_ root: XMLElementNode) -> XMLElementNode? {
         var node = root
-        if node.name == "rpc-reply", let configuration = node.child(named: "configuration") { node = configuration }
+        if node.name == "rpc-reply", let data = node.child(named: "data") { node = data }
+        if node.name == "rpc-reply" || node.name == "data", let configuration = node.child(named: "configuration") { node = configuration }
         if node.name == "configuration", let security = node.child(named: "security") { node = security }
         if node.name == "security", let vpn = node.child(named: "group-vpn") { node = vpn }
         return node.name == "group-vpn" ? node.child(named: "server") : nil
