@@ -49,10 +49,11 @@ public enum GDOIImporter {
         }
         assignFileNames(&mapped)
         resolveOverlaps(&mapped)
+        for index in mapped.indices { mapped[index].text = mapped[index].document.map(PolicyWriter.write) }
         validate(&mapped)
         let policies = mapped.compactMap { group -> PolicyOutput? in
-            guard let document = group.document, let file = group.report.outputFile else { return nil }
-            return PolicyOutput(fileName: file, document: document, text: PolicyWriter.write(document))
+            guard let document = group.document, let file = group.report.outputFile, let text = group.text else { return nil }
+            return PolicyOutput(fileName: file, document: document, text: text)
         }
         let fileSections = inputs.map { input in
             let export = exports.first { $0.file == input.name }
@@ -149,26 +150,28 @@ public enum GDOIImporter {
     }
 
     /// Validates every output as `groupkey validate OUTDIR` would; groups with errors are
-    /// refused (their findings become report items), until what remains is clean.
+    /// refused (their findings become report items), until what remains is clean. Each pass
+    /// refuses at least one group, so the loop ends.
     static func validate(_ mapped: inout [MappedGroup]) {
-        for _ in 0..<4 {
+        while true {
             let outputs = mapped.indices.compactMap { index -> (Int, PolicyValidator.Input)? in
-                guard let document = mapped[index].document, let file = mapped[index].report.outputFile else { return nil }
-                return (index, PolicyValidator.Input(name: file, bytes: Array(PolicyWriter.write(document).utf8)))
+                guard mapped[index].document != nil, let file = mapped[index].report.outputFile, let text = mapped[index].text else { return nil }
+                return (index, PolicyValidator.Input(name: file, bytes: Array(text.utf8)))
             }
-            let report = PolicyValidator.validate(outputs.map(\.1))
-            let errors = report.findings.filter { $0.severity == .error }
-            if errors.isEmpty { return }
+            let errors = Dictionary(grouping: PolicyValidator.validate(outputs.map(\.1)).findings.filter { $0.severity == .error }, by: \.file)
+            var refusedAny = false
             for (index, input) in outputs {
-                let own = errors.filter { $0.file == input.name }
-                guard !own.isEmpty else { continue }
+                guard let own = errors[input.name] else { continue }
                 for finding in own {
                     mapped[index].report.items.append(ReportItem(.groupRefused, .refused, at: mapped[index].report.location,
                                                                  "the policy would fail validation: \(finding.code.rawValue) \(finding.message)"))
                 }
                 mapped[index].document = nil
                 mapped[index].report.outputFile = nil
+                mapped[index].text = nil
+                refusedAny = true
             }
+            if !refusedAny { return }
         }
     }
 }

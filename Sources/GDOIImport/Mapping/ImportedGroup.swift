@@ -35,4 +35,6 @@ public struct MappedGroup: Sendable, Equatable {
     /// nil when the group cannot be imported.
     public var document: PolicyDocument?
     public var report: GroupReport
+    /// The canonical text of `document`, written once and reused for validation and output.
+    var text: String?
 }
