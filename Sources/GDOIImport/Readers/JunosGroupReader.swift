@@ -12,6 +12,10 @@ struct JunosGroupReader {
                                              "activation-time-delay", "anti-replay-time-window", "no-anti-replay", "server-address",
                                              "server-member-communication", "ipsec-sa"]
 
+    static let knownCommunicationChildren: Set<String> = ["communication-type", "multicast-group", "multicast-outgoing-interface",
+                                                          "lifetime-seconds", "retransmission-period", "number-of-retransmission",
+                                                          "heartbeat", "encryption-algorithm", "sig-hash-algorithm", "certificate"]
+
     mutating func read(_ element: XMLElementNode) -> LegacyGroup {
         let name = element.value("name") ?? "unnamed"
         var identity = Located(LegacyGroup.Identity.missing, context.location(element))
@@ -107,6 +111,7 @@ struct JunosGroupReader {
                                       "group \(name): no server-member-communication; the Junos defaults (unicast, aes-256-cbc, 3600 s) written"))
             return kek
         }
+        notes += context.unknownChildren(of: smc, known: Self.knownCommunicationChildren, what: "group \(name) server-member-communication")
         var kek = LegacyKEK(location: context.location(smc), transport: .unicast)
         if smc.value("communication-type") == "multicast" {
             let node = smc.child(named: "multicast-group")
@@ -161,6 +166,7 @@ struct JunosGroupReader {
 
     mutating func readSA(_ sa: XMLElementNode, _ name: String, _ replay: Located<LegacyTEK.Replay>?) -> LegacyTEK {
         let saName = sa.value("name") ?? "sa"
+        notes += context.unknownChildren(of: sa, known: ["name", "proposal", "match-policy"], what: "group \(name) ipsec-sa \(saName)")
         var tek = LegacyTEK(name: "\(name)-\(saName)", location: context.location(sa))
         tek.replay = replay
         if let proposalNode = sa.child(named: "proposal") {
