@@ -107,8 +107,10 @@ struct JunosGroupReader {
             var kek = LegacyKEK(location: context.location(group), transport: .unicast)
             kek.cipher = Located(.aesCBC(bits: 256), context.location(group))
             kek.lifetimeSeconds = Located(3600, context.location(group))
+            kek.signatureHash = Located(.sha256, context.location(group))
             notes.append(context.item(.defaultApplied, .changed, group,
                                       "group \(name): no server-member-communication; the Junos defaults (unicast, aes-256-cbc, 3600 s) written"))
+            notes.append(Self.defaultSignatureHashNote(context, group, name))
             return kek
         }
         notes += context.unknownChildren(of: smc, known: Self.knownCommunicationChildren, what: "group \(name) server-member-communication")
@@ -139,12 +141,22 @@ struct JunosGroupReader {
             } else {
                 notes.append(context.item(.invalidValue, .refused, node, "group \(name): sig-hash-algorithm \(node.trimmedText) is unknown"))
             }
+        } else {
+            kek.signatureHash = Located(.sha256, context.location(smc))
+            notes.append(Self.defaultSignatureHashNote(context, smc, name))
         }
         if let node = smc.child(named: "certificate") { kek.signingKey = context.located(node.trimmedText, node) }
         if let node = smc.child(named: "heartbeat") {
             notes.append(context.item(.noEquivalent, .changed, node, "group \(name): heartbeat \(node.trimmedText) s has no equivalent; members detect a lost server by TEK expiry"))
         }
         return kek
+    }
+
+    /// Junos signs rekeys with sha-256 or sha-384 only (gdoi-xml-exports.md §b); without the
+    /// leaf, sha-256 is the one both the device and the native policy accept.
+    static func defaultSignatureHashNote(_ context: ReaderContext, _ node: XMLElementNode, _ name: String) -> ReportItem {
+        context.item(.defaultApplied, .changed, node,
+                     "group \(name): no sig-hash-algorithm; sha-256 written (Junos offers sha-256 and sha-384 only)")
     }
 
     /// `anti-replay-time-window` is milliseconds in Group VPNv2 (the 24.4 YANG description);
