@@ -146,6 +146,7 @@ public enum GDOIImporter {
                     + "and each packet must belong to one group; narrow the ACLs or merge the groups, then import again"))
             mapped[index].document = nil
             mapped[index].report.outputFile = nil
+            mapped[index].report.secrets = []  // nothing to serve, nothing to supply
         }
     }
 
@@ -168,6 +169,7 @@ public enum GDOIImporter {
                 }
                 mapped[index].document = nil
                 mapped[index].report.outputFile = nil
+                mapped[index].report.secrets = []
                 mapped[index].text = nil
                 refusedAny = true
             }

@@ -36,7 +36,7 @@ struct PolicyMapper {
         var mapper = PolicyMapper(group: group)
         let definition = mapper.mapGroup()
         let report = GroupReport(name: group.name, location: group.location, format: group.format,
-                                 outputFile: nil, items: mapper.items, secrets: mapper.secrets)
+                                 outputFile: nil, items: mapper.items, secrets: definition == nil ? [] : mapper.secrets)
         guard let definition else { return MappedGroup(document: nil, report: report) }
         let document = PolicyDocument(trustAnchors: mapper.trustAnchors, memberLists: mapper.memberLists, groups: [definition])
         return MappedGroup(document: document, report: report)
