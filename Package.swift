@@ -28,6 +28,9 @@ let package = Package(
 
         .target(name: "LKH", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
 
+        // Vendor GDOI exports -> native policies + migration report. Pure: bytes in, values out.
+        .target(name: "GDOIImport", dependencies: ["XMLSupport", "GroupPolicy", "GroupKeyTypes"], swiftSettings: strict),
+
         // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
         .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
@@ -55,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "groupkey",
             dependencies: [
-                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "WireCore", "GIKEv2Wire", "GDOIWire",
+                "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "GDOIImport", "WireCore", "GIKEv2Wire", "GDOIWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -74,6 +77,13 @@ let package = Package(
             name: "GroupPolicyTests",
             dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GDOIImportTests",
+            dependencies: ["GDOIImport", "GroupPolicy", "XMLSupport"],
+            // Read from the source tree, like the samples in Migration/samples.
+            exclude: ["Vectors"],
             swiftSettings: strict
         ),
         .testTarget(

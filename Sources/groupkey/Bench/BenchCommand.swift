@@ -4,6 +4,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure groupkey's own performance, beside the peer figure from the same run.",
-        subcommands: [CryptoBenchCommand.self, WireBenchCommand.self, BenchPolicyCommand.self]
+        subcommands: [CryptoBenchCommand.self, WireBenchCommand.self, BenchPolicyCommand.self, BenchImportCommand.self]
     )
 }

@@ -1,0 +1,85 @@
+import XMLSupport
+
+/// What every vendor reader shares: the file name for locations, and the items found while
+/// reading that belong to no group (an ACL nobody uses, an element nobody knows).
+struct ReaderContext {
+    let file: String
+    var items: [ReportItem] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func location(_ node: XMLElementNode) -> SourceLocation {
+        SourceLocation(file: file, line: node.line, path: node.path)
+    }
+
+    func located<Value>(_ value: Value, _ node: XMLElementNode) -> Located<Value> {
+        Located(value, location(node))
+    }
+
+    func item(_ code: ImportCode, _ outcome: ImportOutcome, _ node: XMLElementNode, _ message: String) -> ReportItem {
+        ReportItem(code, outcome, at: location(node), message)
+    }
+
+    mutating func report(_ code: ImportCode, _ outcome: ImportOutcome, _ node: XMLElementNode, _ message: String) {
+        items.append(item(code, outcome, node, message))
+    }
+
+    /// Reports every child of `node` whose name is not in `known`: an element the importer does
+    /// not map must never vanish silently.
+    func unknownChildren(of node: XMLElementNode, known: Set<String>, what: String) -> [ReportItem] {
+        node.children.filter { !known.contains($0.name) }.map {
+            item(.unknownElement, .decision, $0, "<\($0.name)> under \(what) is not understood by the importer and was not carried over")
+        }
+    }
+}
+
+extension XMLElementNode {
+    /// The descendant reached by following `names` one child at a time (namespaces ignored:
+    /// each vendor module puts its elements in its own namespace, and the names are unique at
+    /// every step of the paths read here).
+    func descend(_ names: String...) -> XMLElementNode? {
+        var node: XMLElementNode? = self
+        for name in names { node = node?.child(named: name) }
+        return node
+    }
+
+    /// Trimmed text of the descendant at `names`, nil when absent or empty.
+    func value(_ names: String...) -> String? {
+        var node: XMLElementNode? = self
+        for name in names { node = node?.child(named: name) }
+        guard let text = node?.text.trimmingWhitespace, !text.isEmpty else { return nil }
+        return text
+    }
+
+    var trimmedText: String { text.trimmingWhitespace }
+
+    func has(_ name: String) -> Bool { child(named: name) != nil }
+}
+
+extension String {
+    /// The string without leading and trailing ASCII whitespace (XML text content keeps the
+    /// indentation of pretty-printed exports).
+    var trimmingWhitespace: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+
+    /// A secret-reference name: letters, digits, `_`, `.`, `-` only (the policy XSD's SecretRef
+    /// pattern); anything else becomes `-`.
+    var referenceSafe: String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+        let mapped = String(map { allowed.contains($0) ? $0 : "-" })
+        return mapped.isEmpty ? "unnamed" : mapped
+    }
+
+    /// A policy name (XSD Name: starts with a letter or digit, at most 64 characters).
+    var policyNameSafe: String {
+        var name = referenceSafe
+        while let first = name.first, first == "-" || first == "_" || first == "." { name.removeFirst() }
+        if name.isEmpty { name = "unnamed" }
+        return String(name.prefix(64))
+    }
+}
