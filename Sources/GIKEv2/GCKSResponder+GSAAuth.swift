@@ -1,0 +1,240 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import WireCore
+
+extension GCKSResponder {
+    /// GSA_AUTH request (RFC 9838 §2.3.1, Fig. 3): HDR, SK{IDi, [CERT,] [CERTREQ,] [IDr,] AUTH,
+    /// IDg, [SAg,] [N(GROUP_SENDER),] [N]}.
+    mutating func handleGSAAuth(_ datagram: [UInt8], header: IKEv2Header, peer: EndpointAddress, now: EngineTime) -> [Action] {
+        guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI else {
+            return drop("GSA_AUTH from \(peer) for an unknown IKE SA")
+        }
+        switch session.window.classify(header.messageID) {
+        case .retransmission:
+            guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
+                return drop("GSA_AUTH from \(peer) reuses Message ID \(header.messageID) with different content")
+            }
+            statistics.retransmissionsAnswered += 1
+            return cached.map { .send(datagram: $0, to: peer) }
+        case .outsideWindow:
+            return drop("GSA_AUTH from \(peer) with Message ID \(header.messageID) outside the window (RFC 7296 §2.3)")
+        case .new:
+            break
+        }
+        guard case .awaitingAuth = session.state else {
+            return drop("GSA_AUTH from \(peer) on an IKE SA that already registered")
+        }
+        let opened: OpenedIKEv2Message
+        do {
+            opened = try SKProtection.open(datagram, protection: session.keys.initiatorProtection)
+        } catch {
+            // RFC 7296 §2.21: a message that fails integrity is dropped without an answer.
+            return drop("GSA_AUTH from \(peer) failed to open: \(error)")
+        }
+        do {
+            try IKEv2ExchangeRules.check(opened)
+        } catch {
+            return drop("GSA_AUTH from \(peer): \(error)")
+        }
+        let request = GSAAuthRequest(opened.innerPayloads)
+        let outcome = register(request, session: session, peer: peer)
+        session.window.markProcessed(header.messageID)
+        var actions: [Action] = []
+        do {
+            let responseHeader = IKEv2Header(initiatorSPI: session.spiInitiator, responderSPI: session.spiResponder,
+                                             exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.responseFlag,
+                                             messageID: header.messageID)
+            let iv = try random.bytes(session.keys.responderProtection.ivLength)
+            let response = try SKProtection.seal(header: responseHeader, innerPayloads: outcome.payloads, iv: iv,
+                                                 protection: session.keys.responderProtection)
+            session.cache.store(messageID: header.messageID, request: datagram, response: [response])
+            session.state = outcome.state
+            actions = outcome.persist.map { .persist($0) } + [.log(outcome.log), .send(datagram: response, to: peer)]
+        } catch {
+            session.state = .refused(notify: IKEv2NotifyType.authenticationFailed)
+            actions = [.log(LogEvent(.error, "GCKS-SEAL-FAILED", "could not protect the GSA_AUTH response to \(peer): \(error)"))]
+        }
+        if case .registered = session.state { statistics.registrations += 1 } else { statistics.registrationFailures += 1 }
+        sessions[header.responderSPI] = session
+        return actions
+    }
+
+    /// What one GSA_AUTH request decided: the inner payloads of the answer, the new state, what
+    /// to persist and what to log.
+    struct RegistrationOutcome {
+        var payloads: [IKEv2Payload]
+        var state: ResponderSession.State
+        var persist: [PersistRecord]
+        var log: LogEvent
+    }
+
+    /// The registration decision, in RFC order: find the group (its PSK authenticates), check
+    /// AUTH, check authorization, check the member can accept the policy, admit.
+    mutating func register(_ request: GSAAuthRequest, session: ResponderSession, peer: EndpointAddress) -> RegistrationOutcome {
+        func refuse(_ notify: UInt16, authenticated: Bool, _ why: String) -> RegistrationOutcome {
+            var payloads: [IKEv2Payload] = []
+            if authenticated, let auth = try? responderAuth(session: session, group: request.groupName(in: directory)) {
+                payloads += [.identificationResponder(configuration.identity), .authentication(auth)]
+            }
+            payloads.append(.notify(NotifyPayload(messageType: notify)))
+            return RegistrationOutcome(payloads: payloads, state: .refused(notify: notify), persist: [],
+                                       log: LogEvent(.warning, "GCKS-REGISTRATION-REFUSED",
+                                                     "\(peer) \(request.memberDescription): \(NotifyName.of(notify)): \(why)"))
+        }
+        guard let identity = request.identity, let auth = request.auth, let idg = request.groupID else {
+            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "IDi, AUTH or IDg missing")
+        }
+        // Without a known group there is no PSK to check AUTH with, nor to authenticate ourselves:
+        // answer SK{N(INVALID_GROUP_ID)} (RFC 9838 §4.7.1; RFC 7296 §2.21.2).
+        guard let groupName = directory.groupName(idType: idg.idType, data: idg.data),
+              let group = directory.snapshot.first(where: { $0.name == groupName }) else {
+            return refuse(IKEv2NotifyType.invalidGroupID, authenticated: false, "no group \(idg.idType)/\(idg.data.count) octets")
+        }
+        guard auth.method == AuthenticationPayload.sharedKeyMIC, let psk = group.secrets.preSharedKey else {
+            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false,
+                          "auth method \(auth.method) is not the group's (shared key)")
+        }
+        do {
+            let octets = try PSKAuthentication.signedOctets(prf: session.keys.prf, realMessage: session.initRequest,
+                                                            peerNonce: session.nonceResponder, identityKey: session.keys.skPi,
+                                                            identity: identity)
+            guard try PSKAuthentication.verify(auth.data, prf: session.keys.prf, sharedSecret: psk, signedOctets: octets) else {
+                return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "AUTH does not verify")
+            }
+        } catch {
+            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "AUTH could not be computed: \(error)")
+        }
+        guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists) else {
+            return refuse(IKEv2NotifyType.authorizationFailed, authenticated: true, "identity not on the group's list")
+        }
+        let offer: GroupOffer
+        do { offer = try PolicyNumbers.offer(of: group) } catch {
+            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
+        }
+        if let problem = acceptability(of: offer, group: group, session: session, proposals: request.groupProposals) {
+            return refuse(IKEv2NotifyType.noProposalChosen, authenticated: true, problem)
+        }
+        let member = request.memberDescription
+        let admission: GroupState.Admission
+        do {
+            admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
+                try state.admit(member: member, senderIDCount: request.senderIDCount, random: random)
+            }
+        } catch {
+            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
+        }
+        do {
+            let authData = try responderAuth(session: session, group: groupName)
+            let sender = request.senderIDCount != nil
+            var payloads: [IKEv2Payload] = [
+                .identificationResponder(configuration.identity), .authentication(authData),
+                .groupSecurityAssociation(offer.groupSecurityAssociation(sender: sender)),
+                .keyDownload(try offer.keyDownload(keyWrap: session.keys.keyWrap, keyPath: admission.keyPath,
+                                                   senderIDs: admission.senderIDs)),
+            ]
+            // Absent USE_TRANSPORT_MODE means tunnel mode with address preservation (RFC 9838 §2.3.4).
+            if offer.useTransportMode { payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.useTransportMode))) }
+            var persist: [PersistRecord] = [.memberRegistered(group: groupName, member: member, senderIDs: admission.senderIDs,
+                                                              leafKeyID: admission.keyPath.first?.serial)]
+            if let next = directory.snapshot.first(where: { $0.name == groupName })?.senderIDs?.next, sender {
+                persist.append(.senderIDCounter(group: groupName, next: next))
+            }
+            return RegistrationOutcome(payloads: payloads, state: .registered(group: groupName, member: member), persist: persist,
+                                       log: LogEvent(.info, "GCKS-REGISTERED",
+                                                     "\(peer) \(member) joined \(groupName): \(offer.teks.count) TEK(s), "
+                                                     + "rekey SA \(offer.rekey == nil ? "none" : "yes"), Sender-IDs \(admission.senderIDs)"))
+        } catch {
+            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
+        }
+    }
+
+    /// AUTH of the GCKS (RFC 7296 §2.15): RealMessage2 | Ni | prf(SK_pr, IDr body), keyed by the
+    /// group's PSK.
+    func responderAuth(session: ResponderSession, group: String?) throws -> AuthenticationPayload {
+        guard let group, let psk = directory.snapshot.first(where: { $0.name == group })?.secrets.preSharedKey else {
+            throw GIKEv2Error.authenticationFailed
+        }
+        let octets = try PSKAuthentication.signedOctets(prf: session.keys.prf, realMessage: session.initResponse,
+                                                        peerNonce: session.nonceInitiator, identityKey: session.keys.skPr,
+                                                        identity: configuration.identity)
+        return AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC,
+                                     data: try PSKAuthentication.compute(prf: session.keys.prf, sharedSecret: psk, signedOctets: octets))
+    }
+
+    /// Why the member cannot take the group's policy, or nil. The registration SA must use one of
+    /// the group's proposals, its GSK_w must be no smaller than the group's cipher keys
+    /// (RFC 9838 §3.1), and if the member sent SAg, every SA must fit one of its proposals
+    /// (§2.3.3: NO_PROPOSAL_CHOSEN otherwise).
+    func acceptability(of offer: GroupOffer, group: GroupState, session: ResponderSession,
+                       proposals: SecurityAssociationPayload?) -> String? {
+        let suites = (try? PolicyNumbers.suites(of: group)) ?? []
+        let used = session.suite
+        guard suites.contains(where: { $0.transforms.encryption == used.encryptionID && $0.transforms.keyBits == used.keyBits
+                                        && $0.transforms.integrity == used.integrityID && $0.prf == used.prfID
+                                        && $0.keyExchange == used.keyExchangeID }) else {
+            return "the registration IKE SA does not use one of the group's proposals"
+        }
+        guard session.keys.keyWrapKey.count >= offer.largestCipherKey else {
+            return "GSK_w of \(session.keys.keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
+        }
+        guard let proposals else { return nil }
+        typealias T = IKEv2TransformTypeNumber
+        func accepts(_ protocolID: UInt8, _ numbers: TransformNumbers, keyWrap: UInt16?) -> Bool {
+            proposals.proposals.contains { proposal in
+                guard proposal.protocolID == protocolID else { return false }
+                let t = proposal.transforms
+                let encryptionOK = numbers.encryption.map { id in
+                    t.contains { $0.type == T.encryption && $0.id == id && $0.keyLength == numbers.keyBits }
+                } ?? true
+                let integrityOK = numbers.integrity.map { id in t.contains { $0.type == T.integrity && $0.id == id } } ?? true
+                let wrapOK = keyWrap.map { id in t.contains { $0.type == T.keyWrapAlgorithm && $0.id == id } } ?? true
+                return encryptionOK && integrityOK && wrapOK
+            }
+        }
+        for tek in offer.teks where !accepts(tek.protocolID, tek.transforms, keyWrap: nil) {
+            return "the member's SAg accepts no transforms of data-security SA \(tek.summary)"
+        }
+        if let rekey = offer.rekey, !accepts(IKEv2ProtocolID.gikeUpdate, rekey.transforms, keyWrap: rekey.keyWrap) {
+            return "the member's SAg accepts no rekey SA transforms"
+        }
+        return nil
+    }
+}
+
+/// The payloads of a GSA_AUTH request, picked out once.
+struct GSAAuthRequest {
+    var identity: IdentificationPayload?
+    var auth: AuthenticationPayload?
+    var groupID: IdentificationPayload?
+    var groupProposals: SecurityAssociationPayload?
+    /// Present when the member sent N(GROUP_SENDER) (RFC 9838 §4.7.4).
+    var senderIDCount: UInt32?
+
+    init(_ payloads: [IKEv2Payload]) {
+        for payload in payloads {
+            switch payload {
+            case .identificationInitiator(let id): identity = id
+            case .authentication(let a): auth = a
+            case .groupIdentification(let g): groupID = g
+            case .securityAssociation(let sa): groupProposals = sa
+            case .notify(let n) where n.messageType == IKEv2NotifyType.groupSender: senderIDCount = n.groupSenderCount
+            default: break
+            }
+        }
+    }
+
+    /// The member identity as logged and as the key tree names it: type and printable data.
+    var memberDescription: String {
+        guard let identity else { return "(no IDi)" }
+        let printable = identity.data.allSatisfy { (0x20...0x7E).contains($0) }
+        let text = printable ? String(decoding: identity.data, as: UTF8.self)
+                             : identity.data.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return "id\(identity.idType):\(text)"
+    }
+
+    func groupName(in directory: GroupDirectory) -> String? {
+        groupID.flatMap { directory.groupName(idType: $0.idType, data: $0.data) }
+    }
+}

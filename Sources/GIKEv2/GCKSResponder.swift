@@ -1,0 +1,121 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import WireCore
+
+/// The GCKS side of G-IKEv2 registration (RFC 9838 §2.3; RFC 7296): answers IKE_SA_INIT and
+/// GSA_AUTH as a pure state machine. Group keys come from the shared `GroupDirectory`, never
+/// from state private to this engine.
+public struct GCKSResponder: Sendable {
+    public let configuration: GCKSConfiguration
+    let directory: GroupDirectory
+    let random: any RandomSource
+    /// Registration IKE SAs by our SPI (the responder SPI).
+    var sessions: [UInt64: ResponderSession] = [:]
+    /// Half-open SAs by the initiator's SPI and address, to recognise a retransmitted IKE_SA_INIT
+    /// (RFC 7296 §2.1).
+    var sessionByInitiator: [InitiatorKey: UInt64] = [:]
+    /// Secret for stateless cookies (RFC 7296 §2.6).
+    let cookieSecret: SecretBytes
+    public internal(set) var statistics = GCKSStatistics()
+
+    struct InitiatorKey: Hashable, Sendable {
+        var spi: UInt64
+        var peer: EndpointAddress
+    }
+
+    public init(configuration: GCKSConfiguration, directory: GroupDirectory, random: any RandomSource) throws {
+        self.configuration = configuration
+        self.directory = directory
+        self.random = random
+        cookieSecret = try random.secret(32)
+    }
+
+    /// Registration SAs currently held (half-open and established).
+    public var sessionCount: Int { sessions.count }
+    public var halfOpenCount: Int { sessions.values.filter { !$0.isEstablished }.count }
+
+    /// One datagram from `peer` (an IKE message without non-ESP marker).
+    public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
+        statistics.datagramsReceived += 1
+        let header: IKEv2Header
+        do {
+            var reader = WireReader(bytes: datagram, context: "IKEv2 header")
+            header = try IKEv2Header.read(from: &reader)
+        } catch {
+            return drop("not an IKEv2 message from \(peer): \(error)")
+        }
+        // We only answer requests (RFC 7296 §2.1: responses to our own requests do not exist here).
+        guard !header.isResponse, header.isInitiator else {
+            return drop("\(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not an initiator's request")
+        }
+        switch header.exchangeType {
+        case IKEv2ExchangeType.ikeSAInit:
+            return handleSAInit(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.gsaAuth:
+            return handleGSAAuth(datagram, header: header, peer: peer, now: now)
+        default:
+            return drop("exchange \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not handled yet")
+        }
+    }
+
+    /// Expires half-open and old registration SAs.
+    public mutating func tick(now: EngineTime) -> [Action] {
+        var actions: [Action] = []
+        for (spi, session) in sessions {
+            let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
+                                              : configuration.halfOpenLifetimeMilliseconds
+            if now.milliseconds(since: session.createdAt) >= limit {
+                removeSession(spi)
+                actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED",
+                                             "registration IKE SA with \(session.peer) expired")))
+            }
+        }
+        return actions
+    }
+
+    mutating func removeSession(_ spi: UInt64) {
+        guard let session = sessions.removeValue(forKey: spi) else { return }
+        sessionByInitiator[InitiatorKey(spi: session.spiInitiator, peer: session.peer)] = nil
+    }
+
+    mutating func drop(_ reason: String) -> [Action] {
+        statistics.datagramsDropped += 1
+        return [.log(LogEvent(.warning, "GCKS-DROPPED", reason))]
+    }
+}
+
+/// One registration IKE SA on the GCKS.
+struct ResponderSession: Sendable {
+    let spiInitiator: UInt64
+    let spiResponder: UInt64
+    let peer: EndpointAddress
+    let createdAt: EngineTime
+    let suite: NegotiatedSuite
+    let keys: IKESAKeys
+    /// RealMessage1 and RealMessage2 of RFC 7296 §2.15, and the nonces.
+    let initRequest: [UInt8]
+    let initResponse: [UInt8]
+    let nonceInitiator: [UInt8]
+    let nonceResponder: [UInt8]
+    var window = ResponderWindow(firstMessageID: 1)
+    var cache = ResponderRetransmitCache()
+    var state: State
+
+    enum State: Sendable {
+        /// IKE_SA_INIT answered; waiting for GSA_AUTH.
+        case awaitingAuth
+        /// GSA_AUTH answered with the group's policy and keys.
+        case registered(group: String, member: String)
+        /// GSA_AUTH answered with an error; only retransmissions are answered.
+        case refused(notify: UInt16)
+    }
+
+    var isEstablished: Bool {
+        switch state {
+        case .awaitingAuth: return false
+        case .registered, .refused: return true
+        }
+    }
+}
