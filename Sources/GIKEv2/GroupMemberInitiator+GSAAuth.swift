@@ -1,0 +1,112 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import WireCore
+
+extension GroupMemberInitiator {
+    /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, AUTH, IDg, [SAg,] [N(GROUP_SENDER)]},
+    /// AUTH over RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15).
+    func makeGSAAuthRequest(_ context: AuthContext) throws -> [UInt8] {
+        let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initRequest,
+                                                        peerNonce: context.nonceResponder, identityKey: context.keys.skPi,
+                                                        identity: configuration.identity)
+        let auth = try PSKAuthentication.compute(prf: context.keys.prf, sharedSecret: configuration.preSharedKey, signedOctets: octets)
+        var inner: [IKEv2Payload] = [
+            .identificationInitiator(configuration.identity),
+            .authentication(AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC, data: auth)),
+            .groupIdentification(configuration.groupID),
+        ]
+        if let acceptable = configuration.acceptable { inner.append(.securityAssociation(Self.groupProposals(acceptable))) }
+        if let count = configuration.senderIDsRequested { inner.append(.notify(.groupSender(count: count))) }
+        let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
+                                 exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.initiatorFlag, messageID: 1)
+        return try SKProtection.seal(header: header, innerPayloads: inner, iv: random.bytes(context.keys.initiatorProtection.ivLength),
+                                     protection: context.keys.initiatorProtection)
+    }
+
+    /// SAg (RFC 9838 §4.3): one ESP proposal and one GIKE_UPDATE proposal with the same number
+    /// (a dependent set), SPI Size 0, listing what we accept, including the KWAs (§4.5.4).
+    static func groupProposals(_ acceptable: AcceptableGroupPolicy) -> SecurityAssociationPayload {
+        typealias T = IKEv2TransformTypeNumber
+        let encryption = acceptable.encryption.map {
+            IKEv2Transform(type: T.encryption, id: $0.id, attributes: $0.keyBits.map { [.tv(IKEv2TransformAttributeType.keyLength, $0)] } ?? [])
+        }
+        let integrity = acceptable.integrity.map { IKEv2Transform(type: T.integrity, id: $0) }
+        let esp = IKEv2Proposal(number: 1, protocolID: IKEv2ProtocolID.esp,
+                                transforms: encryption + integrity + [IKEv2Transform(type: T.sequenceNumbers, id: 0),
+                                                                      IKEv2Transform(type: T.sequenceNumbers, id: 2)])
+        let rekey = IKEv2Proposal(number: 1, protocolID: IKEv2ProtocolID.gikeUpdate,
+                                  transforms: encryption + integrity + acceptable.keyWraps.map { IKEv2Transform(type: T.keyWrapAlgorithm, id: $0) })
+        return SecurityAssociationPayload(proposals: [esp, rekey])
+    }
+
+    mutating func handleGSAAuthResponse(_ datagram: [UInt8], context: AuthContext, now: EngineTime) -> [Action] {
+        let opened: OpenedIKEv2Message
+        do {
+            opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
+            try IKEv2ExchangeRules.check(opened)
+        } catch {
+            // RFC 7296 §2.21: a response that fails integrity is ignored; the retransmission
+            // timer keeps running.
+            return ignore("GSA_AUTH response rejected: \(error)")
+        }
+        var responderID: IdentificationPayload?
+        var auth: AuthenticationPayload?
+        var gsa: GroupSecurityAssociationPayload?
+        var kd: KeyDownloadPayload?
+        var notifies: [NotifyPayload] = []
+        for payload in opened.innerPayloads {
+            switch payload {
+            case .identificationResponder(let id): responderID = id
+            case .authentication(let a): auth = a
+            case .groupSecurityAssociation(let g): gsa = g
+            case .keyDownload(let k): kd = k
+            case .notify(let n): notifies.append(n)
+            default: break
+            }
+        }
+        // The GCKS's AUTH, when present, is checked before anything it says is believed.
+        if let auth, let responderID {
+            guard auth.method == AuthenticationPayload.sharedKeyMIC else { return fail(.authenticationFailed) }
+            do {
+                let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initResponse,
+                                                                peerNonce: context.nonceInitiator, identityKey: context.keys.skPr,
+                                                                identity: responderID)
+                guard try PSKAuthentication.verify(auth.data, prf: context.keys.prf, sharedSecret: configuration.preSharedKey,
+                                                   signedOctets: octets) else { return fail(.authenticationFailed) }
+            } catch {
+                return fail(.crypto("GCKS AUTH: \(error)"))
+            }
+        }
+        if let error = notifies.first(where: \.isError) { return fail(.peerRefused(notify: error.messageType)) }
+        guard auth != nil, let gsa, let kd else { return fail(.unexpectedMessage("GSA_AUTH response without AUTH, GSA and KD")) }
+        do {
+            let holdings = try GroupPolicyAcceptance.accept(gsa: gsa, kd: kd, keys: context.keys, configuration: configuration,
+                                                            transportMode: notifies.contains { $0.messageType == IKEv2NotifyType.useTransportMode })
+            state = .registered(holdings)
+            pending = nil
+            let sender = configuration.senderIDsRequested != nil
+            var actions: [Action] = [.cancelTimer(Self.retransmitTimer)]
+            let groupName = holdings.group.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            for sa in holdings.dataSecuritySAs {
+                actions.append(.installSA(SAInstallation(
+                    reference: SAReference(group: groupName, kind: sa.protocolID == IKEv2ProtocolID.ah ? .ah : .esp, spi: sa.spi),
+                    direction: sender ? .both : .inbound, encryptionTransform: sa.encryption, encryptionKeyBits: sa.keyBits,
+                    integrityTransform: sa.integrity, keyMaterial: sa.keyMaterial, lifetimeSeconds: sa.lifetimeSeconds,
+                    selectorSummary: "\(sa.sourceSelector) -> \(sa.destinationSelector)")))
+            }
+            if let rekey = holdings.rekeySA {
+                actions.append(.installSA(SAInstallation(
+                    reference: SAReference(group: groupName, kind: .rekey, spi: rekey.spi), direction: .inbound,
+                    encryptionTransform: rekey.encryption, encryptionKeyBits: rekey.keyBits, integrityTransform: rekey.integrity,
+                    keyMaterial: rekey.keyMaterial, lifetimeSeconds: rekey.lifetimeSeconds, selectorSummary: rekey.destinationSelector)))
+            }
+            actions.append(.log(LogEvent(.info, "GM-REGISTERED",
+                                         "joined group \(groupName): \(holdings.dataSecuritySAs.count) data-security SA(s), rekey SA "
+                                         + "\(holdings.rekeySA == nil ? "none" : "yes"), Sender-IDs \(holdings.senderIDs)")))
+            return actions
+        } catch {
+            return fail(error)
+        }
+    }
+}

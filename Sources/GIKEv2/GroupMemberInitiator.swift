@@ -1,0 +1,154 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import WireCore
+
+/// The GM side of G-IKEv2 registration (RFC 9838 §2.3; RFC 7296) as a pure state machine:
+/// `start` sends IKE_SA_INIT, `handle` takes the GCKS's answers, `tick` retransmits with backoff.
+/// Everything received is checked before it is believed; what the member then holds is in
+/// `holdings`.
+public struct GroupMemberInitiator: Sendable {
+    public let configuration: GroupMemberConfiguration
+    let random: any RandomSource
+    var state: State = .idle
+    var pending: PendingRequest?
+    let spiInitiator: UInt64
+    /// Number of IKE_SA_INIT restarts (COOKIE, INVALID_KE_PAYLOAD) so far; bounded so a hostile
+    /// responder cannot keep us looping.
+    var restarts = 0
+    static let maximumRestarts = 4
+    static let retransmitTimer = TimerID("gm-retransmit")
+
+    enum State: Sendable {
+        case idle
+        case initiating(InitContext)
+        case authenticating(AuthContext)
+        case registered(GroupMemberHoldings)
+        case failed(GIKEv2Error)
+    }
+
+    struct InitContext: Sendable {
+        var nonce: [UInt8]
+        var keyExchange: KeyExchangePrivateKey
+        var cookie: [UInt8]?
+        var request: [UInt8]
+    }
+
+    struct AuthContext: Sendable {
+        var spiResponder: UInt64
+        var suite: NegotiatedSuite
+        var keys: IKESAKeys
+        var initRequest: [UInt8]
+        var initResponse: [UInt8]
+        var nonceInitiator: [UInt8]
+        var nonceResponder: [UInt8]
+        var request: [UInt8]
+    }
+
+    public init(configuration: GroupMemberConfiguration, random: any RandomSource) throws {
+        self.configuration = configuration
+        self.random = random
+        var spi: UInt64 = 0
+        while spi == 0 { spi = try random.integer(UInt64.self) }  // "MUST NOT be zero" (RFC 7296 §3.1)
+        spiInitiator = spi
+    }
+
+    /// What the member holds once registered.
+    public var holdings: GroupMemberHoldings? {
+        if case .registered(let holdings) = state { return holdings }
+        return nil
+    }
+
+    /// Why registration failed, once it has.
+    public var failure: GIKEv2Error? {
+        if case .failed(let error) = state { return error }
+        return nil
+    }
+
+    public var isFinished: Bool {
+        switch state {
+        case .registered, .failed: return true
+        case .idle, .initiating, .authenticating: return false
+        }
+    }
+
+    /// Sends the first IKE_SA_INIT. Calling it twice is a caller bug.
+    public mutating func start(now: EngineTime) -> [Action] {
+        guard case .idle = state else { preconditionFailure("start(now:) is called once") }
+        do {
+            let method = try AlgorithmRegistry.keyExchange(number: configuration.proposals[0].keyExchange)
+            let context = try makeInitRequest(nonce: random.bytes(configuration.nonceLength),
+                                              keyExchange: KeyExchangeSecret.make(method, random: random), cookie: nil)
+            state = .initiating(context)
+            return send(context.request, now: now)
+                + [.log(LogEvent(.info, "GM-INIT-SENT", "IKE_SA_INIT to \(configuration.server)"))]
+        } catch {
+            return fail(.crypto("could not build IKE_SA_INIT: \(error)"))
+        }
+    }
+
+    /// One datagram from the GCKS.
+    public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
+        let header: IKEv2Header
+        do {
+            var reader = WireReader(bytes: datagram, context: "IKEv2 header")
+            header = try IKEv2Header.read(from: &reader)
+        } catch {
+            return ignore("not an IKEv2 message: \(error)")
+        }
+        // Only responses to our requests on our SA (RFC 7296 §2.1, §3.1: I flag clear in the
+        // responder's messages).
+        guard peer == configuration.server, header.isResponse, !header.isInitiator, header.initiatorSPI == spiInitiator else {
+            return ignore("datagram from \(peer) is not a response on our IKE SA")
+        }
+        switch state {
+        case .initiating(let context):
+            guard header.exchangeType == IKEv2ExchangeType.ikeSAInit, header.messageID == 0 else {
+                return ignore("expected the IKE_SA_INIT response")
+            }
+            return handleSAInitResponse(datagram, header: header, context: context, now: now)
+        case .authenticating(let context):
+            guard header.exchangeType == IKEv2ExchangeType.gsaAuth, header.messageID == 1,
+                  header.responderSPI == context.spiResponder else {
+                return ignore("expected the GSA_AUTH response")
+            }
+            return handleGSAAuthResponse(datagram, context: context, now: now)
+        case .idle, .registered, .failed:
+            return ignore("no request outstanding")
+        }
+    }
+
+    /// Retransmits the outstanding request when its time has come, or gives up (RFC 7296 §2.1).
+    public mutating func tick(now: EngineTime) -> [Action] {
+        guard var request = pending else { return [] }
+        switch request.tick(now: now) {
+        case .wait:
+            pending = request
+            return [.scheduleTimer(Self.retransmitTimer, at: request.deadline)]
+        case .resend:
+            pending = request
+            return request.datagrams.map { .send(datagram: $0, to: request.destination) }
+                + [.scheduleTimer(Self.retransmitTimer, at: request.deadline),
+                   .log(LogEvent(.debug, "GM-RETRANSMIT", "retransmission \(request.attempt) to \(request.destination)"))]
+        case .gaveUp:
+            return fail(.timedOut)
+        }
+    }
+
+    mutating func send(_ datagram: [UInt8], now: EngineTime) -> [Action] {
+        let request = PendingRequest(datagrams: [datagram], destination: configuration.server, sentAt: now,
+                                     schedule: configuration.retransmission)
+        pending = request
+        return [.send(datagram: datagram, to: configuration.server), .scheduleTimer(Self.retransmitTimer, at: request.deadline)]
+    }
+
+    mutating func fail(_ error: GIKEv2Error) -> [Action] {
+        state = .failed(error)
+        pending = nil
+        return [.cancelTimer(Self.retransmitTimer), .log(LogEvent(.error, "GM-REGISTRATION-FAILED", "\(error)"))]
+    }
+
+    func ignore(_ reason: String) -> [Action] {
+        [.log(LogEvent(.warning, "GM-IGNORED", reason))]
+    }
+}
