@@ -75,7 +75,7 @@ public struct GroupMemberConfiguration: Sendable {
                 identity: IdentificationPayload, preSharedKey: SecretBytes, proposals: [IKEProposal] = [.demo],
                 keyWraps: [UInt16] = [3, 2, 1], senderIDsRequested: UInt32? = nil, acceptable: AcceptableGroupPolicy? = nil,
                 retransmission: RetransmissionSchedule = .standard, nonceLength: Int = 32) {
-        precondition(!proposals.isEmpty, "a member offers at least one proposal")
+        precondition(!proposals.isEmpty && proposals.count <= 255, "a member offers 1 to 255 proposals (8-bit Proposal Num)")
         self.server = server
         self.localEndpoint = localEndpoint
         self.groupID = groupID

@@ -27,13 +27,14 @@ extension GroupOffer {
     func groupSecurityAssociation(sender: Bool) -> GroupSecurityAssociationPayload {
         typealias T = IKEv2TransformTypeNumber
         var policies: [GIKEv2Wire.GroupPolicy] = []
-        let multicastRekey = rekey?.isMulticast ?? false
         for tek in teks {
             // SN: 32-bit Unspecified Numbers (2) for multi-sender SAs, else 32-bit Sequential (0)
             // (RFC 9838 §4.4.2.1.3).
             let sn = IKEv2Transform(type: T.sequenceNumbers, id: tek.multiSender ? 2 : 0)
             // GSA_KEY_LIFETIME MUST be present with multicast rekey (§4.4.2.2.1; WIRE-REFERENCE §18.14).
-            let attributes: [DataAttribute] = multicastRekey || rekey == nil ? [.tlv(GSAAttributeType.keyLifetime, tek.lifetimeSeconds.bigEndianBytes)] : []
+            // It SHOULD NOT be sent with inband rekey; without any rekey it still tells the member
+            // when the SA ends.
+            let attributes: [DataAttribute] = inbandRekey ? [] : [.tlv(GSAAttributeType.keyLifetime, tek.lifetimeSeconds.bigEndianBytes)]
             policies.append(.securityAssociation(GroupSAPolicy(protocolID: tek.protocolID, spi: tek.spi, source: selector(tek.source),
                                                                destination: selector(tek.destination),
                                                                transforms: transforms(tek.transforms) + [sn], attributes: attributes)))
@@ -43,13 +44,10 @@ extension GroupOffer {
             if let identifier = rekey.signatureAlgorithmIdentifier {
                 gcauth.attributes = [.tlv(IKEv2TransformAttributeType.signatureAlgorithmIdentifier, identifier)]
             }
-            var attributes: [DataAttribute] = []
-            if rekey.isMulticast {
-                attributes.append(.tlv(GSAAttributeType.keyLifetime, rekey.lifetimeSeconds.bigEndianBytes))
-                // Only sent when non-zero (§4.4.2.2.2).
-                if rekey.initialMessageID != 0 {
-                    attributes.append(.tlv(GSAAttributeType.initialMessageID, rekey.initialMessageID.bigEndianBytes))
-                }
+            var attributes: [DataAttribute] = [.tlv(GSAAttributeType.keyLifetime, rekey.lifetimeSeconds.bigEndianBytes)]
+            // Only sent when non-zero (§4.4.2.2.2).
+            if rekey.initialMessageID != 0 {
+                attributes.append(.tlv(GSAAttributeType.initialMessageID, rekey.initialMessageID.bigEndianBytes))
             }
             policies.append(.securityAssociation(GroupSAPolicy(
                 protocolID: IKEv2ProtocolID.gikeUpdate, spi: rekey.spi, source: selector(rekey.source),

@@ -58,7 +58,6 @@ struct RekeyOffer: Sendable {
     var lifetimeSeconds: UInt32
     var initialMessageID: UInt32
     var keyMaterial: SecretBytes
-    var isMulticast: Bool
 }
 
 /// Everything one registration response renders, read from `GroupState`.
@@ -70,6 +69,9 @@ struct GroupOffer: Sendable {
     var deactivationDelay: UInt16?
     var senderIDBits: Int?
     var useTransportMode: Bool
+    /// GSA_INBAND_REKEY instead of a multicast Rekey SA: no GIKE_UPDATE policy, no WRAP_KEY, and
+    /// no GSA_KEY_LIFETIME (RFC 9838 §2.4.2, §4.4.2.2.1, §4.5.3.1).
+    var inbandRekey: Bool
     /// Key size of the largest cipher key in the group: GSK_w should be no smaller (RFC 9838 §3.1).
     var largestCipherKey: Int
 }
@@ -82,7 +84,12 @@ enum PolicyNumbers {
             let entry = AlgorithmCatalog.entry(encryption)
             guard let id = entry.ikev2 else { throw .invalidGroupPolicy("\(encryption.rawValue) has no IKEv2 number") }
             numbers.encryption = id.rawValue
-            numbers.keyBits = entry.keyLengths.isEmpty ? nil : UInt16(keyLength ?? 0)
+            if !entry.keyLengths.isEmpty {
+                guard let bits = keyLength.flatMap({ UInt16(exactly: $0) }) else {
+                    throw .invalidGroupPolicy("\(encryption.rawValue) needs a key length of 128, 192 or 256 bits")
+                }
+                numbers.keyBits = bits
+            }
             numbers.isAEAD = entry.isAEAD
         }
         if let integrity {
@@ -134,7 +141,8 @@ enum PolicyNumbers {
                                  summary: policy.selectors.first.map { "\($0.source) -> \($0.destination)" } ?? "any"))
         }
         var rekeyOffer: RekeyOffer?
-        if let rekey = group.rekeySA {
+        let inband = group.rekeySA?.policy.transport == .unicast
+        if let rekey = group.rekeySA, !inband {
             let policy = rekey.policy
             let numbers = try transforms(policy.encryption, keyLength: policy.keyLength, integrity: policy.integrity)
             guard let keyWrap = policy.keyWrap else { throw .invalidGroupPolicy("rekey SA without a key-wrap algorithm") }
@@ -152,12 +160,13 @@ enum PolicyNumbers {
                 destination: SelectorNumbers(ipProtocol: 17, startPort: policy.port, endPort: policy.port,
                                              startAddress: destination, endAddress: destination),
                 lifetimeSeconds: policy.lifetimeSeconds, initialMessageID: rekey.nextMessageID,
-                keyMaterial: rekey.keyMaterial, isMulticast: policy.transport == .multicast)
+                keyMaterial: rekey.keyMaterial)
         }
         return GroupOffer(name: group.name, teks: teks, rekey: rekeyOffer,
                           activationDelay: group.groupWide.activationDelay, deactivationDelay: group.groupWide.deactivationDelay,
                           senderIDBits: group.groupWide.senderIDBits,
                           useTransportMode: group.definition.dataSecurity.contains { $0.mode == .transport },
+                          inbandRekey: inband,
                           largestCipherKey: largest)
     }
 }

@@ -9,10 +9,12 @@ import GroupState
 enum GroupFixtures {
     /// The bundled demo group 1001 with the demo PSK and an RSA rekey-signing key (the test
     /// vector key of GroupKeyCryptoTests, copied beside these tests).
-    static func demoGroup(random: some RandomSource) throws -> GroupState {
-        let document = try PolicyReader.decode(DemoPolicyText.xml)
+    /// `inbandRekey` switches the rekey transport to unicast (GSA_INBAND_REKEY, RFC 9838 §2.4.2).
+    static func demoGroup(random: some RandomSource, inbandRekey: Bool = false) throws -> GroupState {
+        var definition = try PolicyReader.decode(DemoPolicyText.xml).groups[0]
+        if inbandRekey { definition.rekey?.transport = .unicast }
         let pem = try VectorLoader.text(named: "sig-rsa2048-private.pem", in: .module)
-        return try GroupState(definition: document.groups[0],
+        return try GroupState(definition: definition,
                               secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey,
                                                     rekeySigningKey: SigningKey(pem: pem)),
                               random: random)

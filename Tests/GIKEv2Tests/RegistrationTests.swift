@@ -45,6 +45,16 @@ struct RegistrationTests {
         #expect(harness.rightActions.logCodes.contains("GCKS-REGISTERED"))
     }
 
+    @Test("With inband rekey the response has no rekey SA policy and no key lifetimes (RFC 9838 §2.4.2, §4.4.2.2.1)")
+    func inbandRekeyGroup() throws {
+        let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7), inbandRekey: true)])
+        let harness = RegistrationSetup.run(gcks: try RegistrationSetup.gcks(directory), member: try RegistrationSetup.member())
+        let holdings = try #require(harness.left.holdings)
+        #expect(holdings.rekeySA == nil)
+        #expect(holdings.dataSecuritySAs.count == 1 && holdings.dataSecuritySAs[0].lifetimeSeconds == nil)
+        #expect(holdings.dataSecuritySAs[0].keyMaterial == directory.snapshot[0].dataSecuritySAs[0].keyMaterial)
+    }
+
     @Test("Sender-IDs come from one counter: the second sender continues where the first stopped")
     func senderIDsAreSequential() throws {
         let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7))])
