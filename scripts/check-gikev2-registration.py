@@ -6,7 +6,8 @@ Tests/GIKEv2Tests/RegistrationTranscriptTests.swift): the four messages, the GM'
 value and the PSK. With Python `cryptography` and its own parser written from the RFC figures it
 re-derives the IKE SA (RFC 7296 section 2.13-2.14), checks both PSK AUTH payloads (section 2.15),
 decrypts the GSA_AUTH messages (AES-GCM, RFC 5282), derives GSK_w (RFC 9838 section 3.1.1) and
-unwraps every key in the KD payload (RFC 5649; RFC 9838 section 4.5 and Appendix A.2). Prints JSON
+unwraps every key in the KD payload (RFC 5649; RFC 9838 section 4.5 and Appendix A.2). The
+response may come as SKF fragments (RFC 7383), which it reassembles. Prints JSON
 for Tests/GIKEv2Tests/Vectors/gikev2-registration.json. Handles the suite the test uses:
 ENCR_AES_GCM_16 with a 128-bit key, PRF_HMAC_SHA2_256, Curve25519, KW_5649_*.
 """
@@ -67,6 +68,25 @@ def open_sk(message, key):
     return payloads(plain, inner_first, 0)
 
 
+def open_skf(fragments, key):
+    """AES-GCM SKF fragments (RFC 7383 section 2.5): each protected alone, the AAD running through
+    Total Fragments; the plaintext chunks are joined in Fragment Number order."""
+    chunks, first_inner = {}, None
+    for message in fragments:
+        _, _, first, _, _, _ = header(message)
+        assert first == 53
+        offset = 28
+        inner_first, _, length = struct.unpack_from("!BBH", message, offset)
+        number, total = struct.unpack_from("!HH", message, offset + 4)
+        iv, sealed = message[offset + 8:offset + 16], message[offset + 16:offset + length]
+        plain = AESGCM(key[:16]).decrypt(key[16:20] + iv, sealed, message[:offset + 8])
+        chunks[number] = plain[:len(plain) - plain[-1] - 1]
+        if number == 1:
+            first_inner = inner_first
+    assert sorted(chunks) == list(range(1, total + 1))
+    return payloads(b"".join(chunks[n] for n in sorted(chunks)), first_inner, 0)
+
+
 def find(chain, kind):
     return [body for k, body, _ in chain if k == kind]
 
@@ -87,7 +107,8 @@ def attributes(data):
 def main():
     t = json.load(open(sys.argv[1]))
     init_req, init_resp = bytes.fromhex(t["initRequest"]), bytes.fromhex(t["initResponse"])
-    auth_req, auth_resp = bytes.fromhex(t["authRequest"]), bytes.fromhex(t["authResponse"])
+    auth_req = bytes.fromhex(t["authRequest"])
+    auth_resp = [bytes.fromhex(m) for m in t["authResponse"]]
     psk = bytes.fromhex(t["psk"])
     spi_i, _, first, _, _, _ = header(init_req)
     req = payloads(init_req, first, 28)
@@ -114,7 +135,7 @@ def main():
     sk_d, sk_ei, sk_er, sk_pi, sk_pr = keys[:32], keys[32:52], keys[52:72], keys[72:104], keys[104:136]
 
     inner_req = open_sk(auth_req, sk_ei)
-    inner_resp = open_sk(auth_resp, sk_er)
+    inner_resp = open_sk(auth_resp[0], sk_er) if len(auth_resp) == 1 else open_skf(auth_resp, sk_er)
     pad = prf(psk, b"Key Pad for IKEv2")
     id_i, auth_i = find(inner_req, 35)[0], find(inner_req, 39)[0]
     id_r, auth_r = find(inner_resp, 36)[0], find(inner_resp, 39)[0]

@@ -18,16 +18,28 @@ public struct GCKSConfiguration: Sendable {
     /// Nonce length the GCKS sends: 32 octets, above the 16 minimum and half the largest PRF key
     /// (RFC 7296 §2.10, §3.9).
     public var nonceLength: Int
+    /// Largest IKE message sent whole to a member that announced IKEV2_FRAGMENTATION_SUPPORTED;
+    /// larger protected messages go as SKF fragments (RFC 7383 §2.5). Nil: the RFC 7383 §2.5.1
+    /// defaults, 576-octet IPv4 and 1280-octet IPv6 datagrams less IP, UDP and non-ESP marker.
+    public var maximumMessageSize: Int?
 
     public init(localEndpoint: EndpointAddress, identity: IdentificationPayload, cookieThreshold: Int = 1_000,
                 halfOpenLifetimeMilliseconds: Int64 = 30_000, registrationSALifetimeMilliseconds: Int64 = 600_000,
-                nonceLength: Int = 32) {
+                nonceLength: Int = 32, maximumMessageSize: Int? = nil) {
         self.localEndpoint = localEndpoint
         self.identity = identity
         self.cookieThreshold = cookieThreshold
         self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
         self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
         self.nonceLength = nonceLength
+        self.maximumMessageSize = maximumMessageSize
+    }
+
+    /// The fragmentation threshold for messages to `peer`.
+    func messageSizeLimit(for peer: EndpointAddress) -> Int {
+        if let maximumMessageSize { return maximumMessageSize }
+        // IP header (20 or 40) + UDP header (8) + non-ESP marker (4) (RFC 7383 Appendix B).
+        return peer.isIPv6 ? 1280 - 40 - 8 - 4 : 576 - 20 - 8 - 4
     }
 }
 

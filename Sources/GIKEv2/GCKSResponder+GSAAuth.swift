@@ -46,12 +46,10 @@ extension GCKSResponder {
             let responseHeader = IKEv2Header(initiatorSPI: session.spiInitiator, responderSPI: session.spiResponder,
                                              exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.responseFlag,
                                              messageID: header.messageID)
-            let iv = try random.bytes(session.keys.responderProtection.ivLength)
-            let response = try SKProtection.seal(header: responseHeader, innerPayloads: outcome.payloads, iv: iv,
-                                                 protection: session.keys.responderProtection)
-            session.cache.store(messageID: header.messageID, request: datagram, response: [response])
+            let response = try seal(outcome.payloads, header: responseHeader, session: session)
+            session.cache.store(messageID: header.messageID, request: datagram, response: response)
             session.state = outcome.state
-            actions = outcome.persist.map { .persist($0) } + [.log(outcome.log), .send(datagram: response, to: peer)]
+            actions = outcome.persist.map { .persist($0) } + [.log(outcome.log)] + response.map { .send(datagram: $0, to: peer) }
         } catch {
             session.state = .refused(notify: IKEv2NotifyType.authenticationFailed)
             actions = [.log(LogEvent(.error, "GCKS-SEAL-FAILED", "could not protect the GSA_AUTH response to \(peer): \(error)"))]

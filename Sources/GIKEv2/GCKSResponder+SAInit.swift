@@ -92,7 +92,8 @@ extension GCKSResponder {
                                                   data: try NATDetection.hash(spiInitiator: header.initiatorSPI, spiResponder: spiResponder,
                                                                               address: peer.addressOctets, port: peer.port))))
             // RFC 7383 §2.3: answer the initiator's IKEV2_FRAGMENTATION_SUPPORTED with our own.
-            if notifies.contains(where: { $0.messageType == IKEv2NotifyType.ikev2FragmentationSupported }) {
+            let fragmentation = notifies.contains { $0.messageType == IKEv2NotifyType.ikev2FragmentationSupported }
+            if fragmentation {
                 payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
             }
             let response = try IKEv2Message(header: IKEv2Header(initiatorSPI: header.initiatorSPI, responderSPI: spiResponder,
@@ -102,7 +103,7 @@ extension GCKSResponder {
             sessions[spiResponder] = ResponderSession(spiInitiator: header.initiatorSPI, spiResponder: spiResponder, peer: peer,
                                                       createdAt: now, suite: chosen, keys: keys, initRequest: datagram,
                                                       initResponse: response, nonceInitiator: nonce, nonceResponder: nonceResponder,
-                                                      state: .awaitingAuth)
+                                                      fragmentationSupported: fragmentation, state: .awaitingAuth)
             sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)] = spiResponder
             return log + [.scheduleTimer(TimerID("gcks-halfopen-\(spiResponder)"),
                                          at: now.adding(milliseconds: configuration.halfOpenLifetimeMilliseconds)),

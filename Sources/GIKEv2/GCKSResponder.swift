@@ -99,6 +99,8 @@ struct ResponderSession: Sendable {
     let initResponse: [UInt8]
     let nonceInitiator: [UInt8]
     let nonceResponder: [UInt8]
+    /// The member sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
+    let fragmentationSupported: Bool
     var window = ResponderWindow(firstMessageID: 1)
     var cache = ResponderRetransmitCache()
     var state: State

@@ -70,6 +70,8 @@ public struct GroupMemberConfiguration: Sendable {
     public var retransmission: RetransmissionSchedule
     /// Nonce length we send (RFC 7296 §2.10: at least half the PRF key, at least 16).
     public var nonceLength: Int
+    /// Whether IKE_SA_INIT announces IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
+    public var announceFragmentation: Bool = true
 
     public init(server: EndpointAddress, localEndpoint: EndpointAddress, groupID: IdentificationPayload,
                 identity: IdentificationPayload, preSharedKey: SecretBytes, proposals: [IKEProposal] = [.demo],

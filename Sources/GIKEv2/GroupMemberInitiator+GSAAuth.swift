@@ -41,21 +41,43 @@ extension GroupMemberInitiator {
     }
 
     mutating func handleGSAAuthResponse(_ datagram: [UInt8], context: AuthContext, now: EngineTime) -> [Action] {
-        let opened: OpenedIKEv2Message
+        var context = context
+        let inner: [IKEv2Payload]
         do {
-            opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
-            try IKEv2ExchangeRules.check(opened)
+            let message = try IKEv2Message.parse(datagram)
+            if message.payloads.last?.type == IKEv2PayloadType.encryptedFragment {
+                try message.checkClearRules()
+                let fragment = try SKProtection.openFragment(datagram, protection: context.keys.responderProtection)
+                guard let complete = context.fragments.add(fragment) else {
+                    state = .authenticating(context)
+                    return [.log(LogEvent(.debug, "GM-FRAGMENT", "GSA_AUTH response fragment \(fragment.fragmentNumber) of \(fragment.totalFragments)"))]
+                }
+                inner = try SKProtection.reassemble(complete)
+                // The reassembled content obeys the same rules as an unfragmented response.
+                guard let rules = IKEv2ExchangeRules.rules(exchangeType: IKEv2ExchangeType.gsaAuth, isResponse: true) else {
+                    return ignore("no rules for the GSA_AUTH response")
+                }
+                try rules.check([FoundPayload(type: IKEv2PayloadType.encrypted, encrypted: false)] + inner.map(\.foundInside))
+            } else {
+                let opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
+                try IKEv2ExchangeRules.check(opened)
+                inner = opened.innerPayloads
+            }
         } catch {
             // RFC 7296 §2.21: a response that fails integrity is ignored; the retransmission
             // timer keeps running.
             return ignore("GSA_AUTH response rejected: \(error)")
         }
+        return processGSAAuthResponse(inner, context: context)
+    }
+
+    mutating func processGSAAuthResponse(_ inner: [IKEv2Payload], context: AuthContext) -> [Action] {
         var responderID: IdentificationPayload?
         var auth: AuthenticationPayload?
         var gsa: GroupSecurityAssociationPayload?
         var kd: KeyDownloadPayload?
         var notifies: [NotifyPayload] = []
-        for payload in opened.innerPayloads {
+        for payload in inner {
             switch payload {
             case .identificationResponder(let id): responderID = id
             case .authentication(let a): auth = a

@@ -32,7 +32,9 @@ extension GroupMemberInitiator {
         payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.natDetectionDestinationIP,
                                               data: try NATDetection.hash(spiInitiator: spiInitiator, spiResponder: 0,
                                                                           address: server.addressOctets, port: server.port))))
-        payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
+        if configuration.announceFragmentation {
+            payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
+        }
         let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: 0, exchangeType: IKEv2ExchangeType.ikeSAInit,
                                  flags: IKEv2Header.initiatorFlag, messageID: 0)
         let request = try IKEv2Message(header: header, payloads: payloads).serializedBytes()

@@ -43,6 +43,8 @@ public struct GroupMemberInitiator: Sendable {
         var nonceInitiator: [UInt8]
         var nonceResponder: [UInt8]
         var request: [UInt8]
+        /// SKF fragments of the response received so far (RFC 7383 §2.6).
+        var fragments = FragmentCollector()
     }
 
     public init(configuration: GroupMemberConfiguration, random: any RandomSource) throws {

@@ -23,10 +23,11 @@ struct EngineMutationSweepTests {
         var directory: GroupDirectory
     }
 
-    /// One registration to the LKH group (X25519, AES-GCM), stopped at each step.
+    /// One registration to the LKH group (X25519, AES-GCM), stopped at each step. The response
+    /// goes whole here; FragmentationTests sweeps fragments.
     static func transcript() throws -> Transcript {
         let directory = GroupDirectory(groups: [try GroupFixtures.lkhGroup(random: DeterministicRandom(seed: 4))])
-        let gcksFresh = try RegistrationSetup.gcks(directory)
+        let gcksFresh = try RegistrationSetup.gcks(directory, maximumMessageSize: 4_096)
         var gcks = gcksFresh
         var member = try RegistrationSetup.member(group: RegistrationSetup.lkhIDg, psk: GroupFixtures.lkhPSK,
                                                   proposals: [RegistrationSetup.lkhProposal], senderIDs: 1)

@@ -15,9 +15,10 @@ struct RegistrationSetup {
     /// The demo policy's proposal and the LKH group's (AES-GCM-16-128, PRF SHA-256, X25519).
     static let lkhProposal = IKEProposal(encryption: 20, keyBits: 128, integrity: nil, prf: 5, keyExchange: 31)
 
-    static func gcks(_ directory: GroupDirectory, seed: UInt8 = 0x40, cookieThreshold: Int = 1_000) throws -> GCKSResponder {
+    static func gcks(_ directory: GroupDirectory, seed: UInt8 = 0x40, cookieThreshold: Int = 1_000,
+                     maximumMessageSize: Int? = nil) throws -> GCKSResponder {
         try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: gcksAddress, identity: gcksIdentity,
-                                                           cookieThreshold: cookieThreshold),
+                                                           cookieThreshold: cookieThreshold, maximumMessageSize: maximumMessageSize),
                           directory: directory, random: DeterministicRandom(seed: seed))
     }
 
