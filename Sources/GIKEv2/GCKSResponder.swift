@@ -55,21 +55,25 @@ public struct GCKSResponder: Sendable {
             return handleSAInit(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.gsaAuth:
             return handleGSAAuth(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.informational:
+            return handleInformational(datagram, header: header, peer: peer, now: now)
         default:
             return drop("exchange \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not handled yet")
         }
     }
 
-    /// Expires half-open and old registration SAs.
+    /// Expires half-open SAs and closes registration SAs past their lifetime.
     public mutating func tick(now: EngineTime) -> [Action] {
         var actions: [Action] = []
-        for (spi, session) in sessions {
+        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
             let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
                                               : configuration.halfOpenLifetimeMilliseconds
-            if now.milliseconds(since: session.createdAt) >= limit {
+            guard now.milliseconds(since: session.createdAt) >= limit else { continue }
+            if case .registered = session.state {
+                actions += closeRegistrationSA(session)
+            } else {
                 removeSession(spi)
-                actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED",
-                                             "registration IKE SA with \(session.peer) expired")))
+                actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED", "registration IKE SA with \(session.peer) expired")))
             }
         }
         return actions
@@ -102,6 +106,8 @@ struct ResponderSession: Sendable {
     /// The member sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
     let fragmentationSupported: Bool
     var window = ResponderWindow(firstMessageID: 1)
+    /// Our own requests on the SA (the closing Delete), numbered from 0 (RFC 7296 §2.2).
+    var requests = RequestWindow()
     var cache = ResponderRetransmitCache()
     var state: State
 

@@ -105,7 +105,7 @@ extension GroupMemberInitiator {
         do {
             let holdings = try GroupPolicyAcceptance.accept(gsa: gsa, kd: kd, keys: context.keys, configuration: configuration,
                                                             transportMode: notifies.contains { $0.messageType == IKEv2NotifyType.useTransportMode })
-            state = .registered(holdings)
+            state = .registered(RegisteredContext(holdings: holdings, spiResponder: context.spiResponder, keys: context.keys))
             pending = nil
             let sender = configuration.senderIDsRequested != nil
             var actions: [Action] = [.cancelTimer(Self.retransmitTimer)]

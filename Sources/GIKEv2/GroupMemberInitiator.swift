@@ -23,7 +23,7 @@ public struct GroupMemberInitiator: Sendable {
         case idle
         case initiating(InitContext)
         case authenticating(AuthContext)
-        case registered(GroupMemberHoldings)
+        case registered(RegisteredContext)
         case failed(GIKEv2Error)
     }
 
@@ -47,6 +47,21 @@ public struct GroupMemberInitiator: Sendable {
         var fragments = FragmentCollector()
     }
 
+    /// A registered member keeps its IKE SA until the GCKS closes it (RFC 9838 §2.3.3), to answer
+    /// the GCKS's INFORMATIONAL requests and to check liveness.
+    struct RegisteredContext: Sendable {
+        var holdings: GroupMemberHoldings
+        var spiResponder: UInt64
+        var keys: IKESAKeys
+        /// Our requests on the SA continue after GSA_AUTH (Message ID 1) (RFC 7296 §2.3).
+        var requests = RequestWindow(firstMessageID: 2)
+        /// The GCKS's requests are numbered from 0 in its own direction.
+        var responses = ResponderWindow(firstMessageID: 0)
+        var cache = ResponderRetransmitCache()
+        /// False once the GCKS deleted the IKE SA; the group SAs stay (RFC 9838 §2.3.3).
+        var ikeSAOpen = true
+    }
+
     public init(configuration: GroupMemberConfiguration, random: any RandomSource) throws {
         self.configuration = configuration
         self.random = random
@@ -57,7 +72,7 @@ public struct GroupMemberInitiator: Sendable {
 
     /// What the member holds once registered.
     public var holdings: GroupMemberHoldings? {
-        if case .registered(let holdings) = state { return holdings }
+        if case .registered(let context) = state { return context.holdings }
         return nil
     }
 
@@ -65,6 +80,12 @@ public struct GroupMemberInitiator: Sendable {
     public var failure: GIKEv2Error? {
         if case .failed(let error) = state { return error }
         return nil
+    }
+
+    /// Whether the registration IKE SA is still up (the GCKS has not deleted it, and it answers).
+    public var isIKESAOpen: Bool {
+        if case .registered(let context) = state { return context.ikeSAOpen }
+        return false
     }
 
     public var isFinished: Bool {
@@ -98,11 +119,15 @@ public struct GroupMemberInitiator: Sendable {
         } catch {
             return ignore("not an IKEv2 message: \(error)")
         }
-        // Only responses to our requests on our SA (RFC 7296 §2.1, §3.1: I flag clear in the
-        // responder's messages).
-        guard peer == configuration.server, header.isResponse, !header.isInitiator, header.initiatorSPI == spiInitiator else {
-            return ignore("datagram from \(peer) is not a response on our IKE SA")
+        guard peer == configuration.server, header.initiatorSPI == spiInitiator, !header.isInitiator else {
+            return ignore("datagram from \(peer) is not for our IKE SA")
         }
+        if case .registered(let context) = state {
+            return handleOnRegisteredSA(datagram, header: header, context: context, now: now)
+        }
+        // Before registration only responses to our requests arrive (RFC 7296 §2.1, §3.1: the I
+        // flag is clear in the responder's messages).
+        guard header.isResponse else { return ignore("request from \(peer) before registration") }
         switch state {
         case .initiating(let context):
             guard header.exchangeType == IKEv2ExchangeType.ikeSAInit, header.messageID == 0 else {
@@ -133,7 +158,13 @@ public struct GroupMemberInitiator: Sendable {
                 + [.scheduleTimer(Self.retransmitTimer, at: request.deadline),
                    .log(LogEvent(.debug, "GM-RETRANSMIT", "retransmission \(request.attempt) to \(request.destination)"))]
         case .gaveUp:
-            return fail(.timedOut)
+            guard case .registered(var context) = state else { return fail(.timedOut) }
+            // An unanswered liveness check: the GCKS is gone, the group SAs stay (RFC 9838 §2.3.3).
+            context.ikeSAOpen = false
+            state = .registered(context)
+            pending = nil
+            return [.cancelTimer(Self.retransmitTimer),
+                    .log(LogEvent(.warning, "GM-GCKS-UNREACHABLE", "the GCKS did not answer the liveness check"))]
         }
     }
 

@@ -16,9 +16,11 @@ struct RegistrationSetup {
     static let lkhProposal = IKEProposal(encryption: 20, keyBits: 128, integrity: nil, prf: 5, keyExchange: 31)
 
     static func gcks(_ directory: GroupDirectory, seed: UInt8 = 0x40, cookieThreshold: Int = 1_000,
-                     maximumMessageSize: Int? = nil) throws -> GCKSResponder {
+                     maximumMessageSize: Int? = nil, registrationSALifetime: Int64 = 600_000) throws -> GCKSResponder {
         try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: gcksAddress, identity: gcksIdentity,
-                                                           cookieThreshold: cookieThreshold, maximumMessageSize: maximumMessageSize),
+                                                           cookieThreshold: cookieThreshold,
+                                                           registrationSALifetimeMilliseconds: registrationSALifetime,
+                                                           maximumMessageSize: maximumMessageSize),
                           directory: directory, random: DeterministicRandom(seed: seed))
     }
 
