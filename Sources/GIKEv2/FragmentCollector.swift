@@ -33,3 +33,30 @@ extension IKEv2Payload {
         return FoundPayload(type: type, encrypted: true, critical: critical, known: IKEv2PayloadType.isAssigned(type))
     }
 }
+
+/// Opening a protected response that may arrive whole (SK) or in fragments (SKF).
+enum ProtectedResponse {
+    /// The inner payloads once the message is complete and passes its exchange's rules; nil while
+    /// fragments are missing. Throws for anything malformed or failing integrity.
+    static func open(_ datagram: [UInt8], protection: some IKEv2PayloadProtection,
+                     collector: inout FragmentCollector) throws -> [IKEv2Payload]? {
+        let message = try IKEv2Message.parse(datagram)
+        guard message.payloads.last?.type == IKEv2PayloadType.encryptedFragment else {
+            let opened = try SKProtection.open(datagram, protection: protection)
+            try IKEv2ExchangeRules.check(opened)
+            return opened.innerPayloads
+        }
+        try message.checkClearRules()
+        let fragment = try SKProtection.openFragment(datagram, protection: protection)
+        guard let complete = collector.add(fragment) else { return nil }
+        collector = FragmentCollector()
+        let inner = try SKProtection.reassemble(complete)
+        // The reassembled content obeys the same rules as an unfragmented message.
+        guard let rules = IKEv2ExchangeRules.rules(exchangeType: message.header.exchangeType, isResponse: message.header.isResponse) else {
+            throw WireError.ruleViolation(exchange: IKEv2ExchangeRules.exchangeName(message.header.exchangeType), payload: "header",
+                                          offset: 18, reason: "exchange type not handled in this direction")
+        }
+        try rules.check([FoundPayload(type: IKEv2PayloadType.encrypted, encrypted: false)] + inner.map(\.foundInside))
+        return inner
+    }
+}

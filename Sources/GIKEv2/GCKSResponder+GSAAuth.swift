@@ -11,17 +11,8 @@ extension GCKSResponder {
         guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI else {
             return drop("GSA_AUTH from \(peer) for an unknown IKE SA")
         }
-        switch session.window.classify(header.messageID) {
-        case .retransmission:
-            guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
-                return drop("GSA_AUTH from \(peer) reuses Message ID \(header.messageID) with different content")
-            }
-            statistics.retransmissionsAnswered += 1
-            return cached.map { .send(datagram: $0, to: peer) }
-        case .outsideWindow:
-            return drop("GSA_AUTH from \(peer) with Message ID \(header.messageID) outside the window (RFC 7296 §2.3)")
-        case .new:
-            break
+        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_AUTH") {
+            return answered
         }
         guard case .awaitingAuth = session.state else {
             return drop("GSA_AUTH from \(peer) on an IKE SA that already registered")
@@ -49,6 +40,8 @@ extension GCKSResponder {
             let response = try seal(outcome.payloads, header: responseHeader, session: session)
             session.cache.store(messageID: header.messageID, request: datagram, response: response)
             session.state = outcome.state
+            session.memberIdentity = outcome.identity
+            session.authenticatedPSK = outcome.preSharedKey
             actions = outcome.persist.map { .persist($0) } + [.log(outcome.log)] + response.map { .send(datagram: $0, to: peer) }
         } catch {
             session.state = .refused(notify: IKEv2NotifyType.authenticationFailed)
@@ -66,6 +59,9 @@ extension GCKSResponder {
         var state: ResponderSession.State
         var persist: [PersistRecord]
         var log: LogEvent
+        /// The authenticated identity and the PSK that proved it, kept for GSA_REGISTRATION.
+        var identity: IdentificationPayload? = nil
+        var preSharedKey: SecretBytes? = nil
     }
 
     /// The registration decision, in RFC order: find the group (its PSK authenticates), check
@@ -104,47 +100,19 @@ extension GCKSResponder {
         } catch {
             return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "AUTH could not be computed: \(error)")
         }
-        guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists) else {
-            return refuse(IKEv2NotifyType.authorizationFailed, authenticated: true, "identity not on the group's list")
-        }
-        let offer: GroupOffer
-        do { offer = try PolicyNumbers.offer(of: group) } catch {
-            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
-        }
-        if let problem = acceptability(of: offer, group: group, session: session, proposals: request.groupProposals) {
-            return refuse(IKEv2NotifyType.noProposalChosen, authenticated: true, problem)
-        }
-        let member = request.memberDescription
-        let admission: GroupState.Admission
-        do {
-            admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
-                try state.admit(member: member, senderIDCount: request.senderIDCount, random: random)
+        switch admit(identity: identity, member: request.memberDescription, groupName: groupName, group: group,
+                     senderIDCount: request.senderIDCount, proposals: request.groupProposals, session: session, peer: peer) {
+        case .refused(let notify, let why):
+            return refuse(notify, authenticated: true, why)
+        case .admitted(let payloads, let persist, let log):
+            do {
+                let authData = try responderAuth(session: session, group: groupName)
+                return RegistrationOutcome(payloads: [.identificationResponder(configuration.identity), .authentication(authData)] + payloads,
+                                           state: .registered(groups: [groupName], member: request.memberDescription),
+                                           persist: persist, log: log, identity: identity, preSharedKey: psk)
+            } catch {
+                return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
             }
-        } catch {
-            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
-        }
-        do {
-            let authData = try responderAuth(session: session, group: groupName)
-            let sender = request.senderIDCount != nil
-            var payloads: [IKEv2Payload] = [
-                .identificationResponder(configuration.identity), .authentication(authData),
-                .groupSecurityAssociation(offer.groupSecurityAssociation(sender: sender)),
-                .keyDownload(try offer.keyDownload(keyWrap: session.keys.keyWrap, keyPath: admission.keyPath,
-                                                   senderIDs: admission.senderIDs)),
-            ]
-            // Absent USE_TRANSPORT_MODE means tunnel mode with address preservation (RFC 9838 §2.3.4).
-            if offer.useTransportMode { payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.useTransportMode))) }
-            var persist: [PersistRecord] = [.memberRegistered(group: groupName, member: member, senderIDs: admission.senderIDs,
-                                                              leafKeyID: admission.keyPath.first?.serial)]
-            if let next = directory.snapshot.first(where: { $0.name == groupName })?.senderIDs?.next, sender {
-                persist.append(.senderIDCounter(group: groupName, next: next))
-            }
-            return RegistrationOutcome(payloads: payloads, state: .registered(group: groupName, member: member), persist: persist,
-                                       log: LogEvent(.info, "GCKS-REGISTERED",
-                                                     "\(peer) \(member) joined \(groupName): \(offer.teks.count) TEK(s), "
-                                                     + "rekey SA \(offer.rekey == nil ? "none" : "yes"), Sender-IDs \(admission.senderIDs)"))
-        } catch {
-            return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
         }
     }
 
@@ -160,48 +128,9 @@ extension GCKSResponder {
         return AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC,
                                      data: try PSKAuthentication.compute(prf: session.keys.prf, sharedSecret: psk, signedOctets: octets))
     }
-
-    /// Why the member cannot take the group's policy, or nil. The registration SA must use one of
-    /// the group's proposals, its GSK_w must be no smaller than the group's cipher keys
-    /// (RFC 9838 §3.1), and if the member sent SAg, every SA must fit one of its proposals
-    /// (§2.3.3: NO_PROPOSAL_CHOSEN otherwise).
-    func acceptability(of offer: GroupOffer, group: GroupState, session: ResponderSession,
-                       proposals: SecurityAssociationPayload?) -> String? {
-        let suites = (try? PolicyNumbers.suites(of: group)) ?? []
-        let used = session.suite
-        guard suites.contains(where: { $0.transforms.encryption == used.encryptionID && $0.transforms.keyBits == used.keyBits
-                                        && $0.transforms.integrity == used.integrityID && $0.prf == used.prfID
-                                        && $0.keyExchange == used.keyExchangeID }) else {
-            return "the registration IKE SA does not use one of the group's proposals"
-        }
-        guard session.keys.keyWrapKey.count >= offer.largestCipherKey else {
-            return "GSK_w of \(session.keys.keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
-        }
-        guard let proposals else { return nil }
-        typealias T = IKEv2TransformTypeNumber
-        func accepts(_ protocolID: UInt8, _ numbers: TransformNumbers, keyWrap: UInt16?) -> Bool {
-            proposals.proposals.contains { proposal in
-                guard proposal.protocolID == protocolID else { return false }
-                let t = proposal.transforms
-                let encryptionOK = numbers.encryption.map { id in
-                    t.contains { $0.type == T.encryption && $0.id == id && $0.keyLength == numbers.keyBits }
-                } ?? true
-                let integrityOK = numbers.integrity.map { id in t.contains { $0.type == T.integrity && $0.id == id } } ?? true
-                let wrapOK = keyWrap.map { id in t.contains { $0.type == T.keyWrapAlgorithm && $0.id == id } } ?? true
-                return encryptionOK && integrityOK && wrapOK
-            }
-        }
-        for tek in offer.teks where !accepts(tek.protocolID, tek.transforms, keyWrap: nil) {
-            return "the member's SAg accepts no transforms of data-security SA \(tek.summary)"
-        }
-        if let rekey = offer.rekey, !accepts(IKEv2ProtocolID.gikeUpdate, rekey.transforms, keyWrap: rekey.keyWrap) {
-            return "the member's SAg accepts no rekey SA transforms"
-        }
-        return nil
-    }
 }
 
-/// The payloads of a GSA_AUTH request, picked out once.
+/// The payloads of a GSA_AUTH or GSA_REGISTRATION request, picked out once.
 struct GSAAuthRequest {
     var identity: IdentificationPayload?
     var auth: AuthenticationPayload?
@@ -209,6 +138,9 @@ struct GSAAuthRequest {
     var groupProposals: SecurityAssociationPayload?
     /// Present when the member sent N(GROUP_SENDER) (RFC 9838 §4.7.4).
     var senderIDCount: UInt32?
+    /// An error notification: in GSA_REGISTRATION, a member leaving or refusing the policy
+    /// (RFC 9838 §2.3.2, Fig. 8).
+    var errorNotify: UInt16?
 
     init(_ payloads: [IKEv2Payload]) {
         for payload in payloads {
@@ -218,6 +150,7 @@ struct GSAAuthRequest {
             case .groupIdentification(let g): groupID = g
             case .securityAssociation(let sa): groupProposals = sa
             case .notify(let n) where n.messageType == IKEv2NotifyType.groupSender: senderIDCount = n.groupSenderCount
+            case .notify(let n) where n.isError: errorNotify = n.messageType
             default: break
             }
         }

@@ -11,17 +11,8 @@ extension GCKSResponder {
               case .registered = session.state else {
             return drop("INFORMATIONAL from \(peer) for an IKE SA that is not registered")
         }
-        switch session.window.classify(header.messageID) {
-        case .retransmission:
-            guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
-                return drop("INFORMATIONAL from \(peer) reuses Message ID \(header.messageID) with different content")
-            }
-            statistics.retransmissionsAnswered += 1
-            return cached.map { .send(datagram: $0, to: peer) }
-        case .outsideWindow:
-            return drop("INFORMATIONAL from \(peer) with Message ID \(header.messageID) outside the window (RFC 7296 §2.3)")
-        case .new:
-            break
+        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "INFORMATIONAL") {
+            return answered
         }
         let opened: OpenedIKEv2Message
         do {

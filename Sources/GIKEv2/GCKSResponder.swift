@@ -57,6 +57,8 @@ public struct GCKSResponder: Sendable {
             return handleGSAAuth(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.informational:
             return handleInformational(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.gsaRegistration:
+            return handleGSARegistration(datagram, header: header, peer: peer, now: now)
         default:
             return drop("exchange \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not handled yet")
         }
@@ -109,13 +111,16 @@ struct ResponderSession: Sendable {
     /// Our own requests on the SA (the closing Delete), numbered from 0 (RFC 7296 §2.2).
     var requests = RequestWindow()
     var cache = ResponderRetransmitCache()
+    /// The identity GSA_AUTH authenticated and the PSK it proved, for GSA_REGISTRATION.
+    var memberIdentity: IdentificationPayload?
+    var authenticatedPSK: SecretBytes?
     var state: State
 
     enum State: Sendable {
         /// IKE_SA_INIT answered; waiting for GSA_AUTH.
         case awaitingAuth
-        /// GSA_AUTH answered with the group's policy and keys.
-        case registered(group: String, member: String)
+        /// GSA_AUTH answered with the group's policy and keys; later GSA_REGISTRATIONs add groups.
+        case registered(groups: [String], member: String)
         /// GSA_AUTH answered with an error; only retransmissions are answered.
         case refused(notify: UInt16)
     }

@@ -44,25 +44,12 @@ extension GroupMemberInitiator {
         var context = context
         let inner: [IKEv2Payload]
         do {
-            let message = try IKEv2Message.parse(datagram)
-            if message.payloads.last?.type == IKEv2PayloadType.encryptedFragment {
-                try message.checkClearRules()
-                let fragment = try SKProtection.openFragment(datagram, protection: context.keys.responderProtection)
-                guard let complete = context.fragments.add(fragment) else {
-                    state = .authenticating(context)
-                    return [.log(LogEvent(.debug, "GM-FRAGMENT", "GSA_AUTH response fragment \(fragment.fragmentNumber) of \(fragment.totalFragments)"))]
-                }
-                inner = try SKProtection.reassemble(complete)
-                // The reassembled content obeys the same rules as an unfragmented response.
-                guard let rules = IKEv2ExchangeRules.rules(exchangeType: IKEv2ExchangeType.gsaAuth, isResponse: true) else {
-                    return ignore("no rules for the GSA_AUTH response")
-                }
-                try rules.check([FoundPayload(type: IKEv2PayloadType.encrypted, encrypted: false)] + inner.map(\.foundInside))
-            } else {
-                let opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
-                try IKEv2ExchangeRules.check(opened)
-                inner = opened.innerPayloads
+            guard let complete = try ProtectedResponse.open(datagram, protection: context.keys.responderProtection,
+                                                            collector: &context.fragments) else {
+                state = .authenticating(context)
+                return [.log(LogEvent(.debug, "GM-FRAGMENT", "GSA_AUTH response fragment received"))]
             }
+            inner = complete
         } catch {
             // RFC 7296 §2.21: a response that fails integrity is ignored; the retransmission
             // timer keeps running.
@@ -107,28 +94,33 @@ extension GroupMemberInitiator {
                                                             transportMode: notifies.contains { $0.messageType == IKEv2NotifyType.useTransportMode })
             state = .registered(RegisteredContext(holdings: holdings, spiResponder: context.spiResponder, keys: context.keys))
             pending = nil
-            let sender = configuration.senderIDsRequested != nil
-            var actions: [Action] = [.cancelTimer(Self.retransmitTimer)]
-            let groupName = holdings.group.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-            for sa in holdings.dataSecuritySAs {
-                actions.append(.installSA(SAInstallation(
-                    reference: SAReference(group: groupName, kind: sa.protocolID == IKEv2ProtocolID.ah ? .ah : .esp, spi: sa.spi),
-                    direction: sender ? .both : .inbound, encryptionTransform: sa.encryption, encryptionKeyBits: sa.keyBits,
-                    integrityTransform: sa.integrity, keyMaterial: sa.keyMaterial, lifetimeSeconds: sa.lifetimeSeconds,
-                    selectorSummary: "\(sa.sourceSelector) -> \(sa.destinationSelector)")))
-            }
-            if let rekey = holdings.rekeySA {
-                actions.append(.installSA(SAInstallation(
-                    reference: SAReference(group: groupName, kind: .rekey, spi: rekey.spi), direction: .inbound,
-                    encryptionTransform: rekey.encryption, encryptionKeyBits: rekey.keyBits, integrityTransform: rekey.integrity,
-                    keyMaterial: rekey.keyMaterial, lifetimeSeconds: rekey.lifetimeSeconds, selectorSummary: rekey.destinationSelector)))
-            }
-            actions.append(.log(LogEvent(.info, "GM-REGISTERED",
-                                         "joined group \(groupName): \(holdings.dataSecuritySAs.count) data-security SA(s), rekey SA "
-                                         + "\(holdings.rekeySA == nil ? "none" : "yes"), Sender-IDs \(holdings.senderIDs)")))
-            return actions
+            return [.cancelTimer(Self.retransmitTimer)] + installActions(for: holdings, sender: configuration.senderIDsRequested != nil)
         } catch {
             return fail(error)
         }
+    }
+
+    /// Installs what a registration delivered: data-security SAs both ways for a sender and
+    /// inbound only otherwise, the rekey SA always inbound (RFC 9838 §2.3.3).
+    func installActions(for holdings: GroupMemberHoldings, sender: Bool) -> [Action] {
+        var actions: [Action] = []
+        let groupName = holdings.group.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        for sa in holdings.dataSecuritySAs {
+            actions.append(.installSA(SAInstallation(
+                reference: SAReference(group: groupName, kind: sa.protocolID == IKEv2ProtocolID.ah ? .ah : .esp, spi: sa.spi),
+                direction: sender ? .both : .inbound, encryptionTransform: sa.encryption, encryptionKeyBits: sa.keyBits,
+                integrityTransform: sa.integrity, keyMaterial: sa.keyMaterial, lifetimeSeconds: sa.lifetimeSeconds,
+                selectorSummary: "\(sa.sourceSelector) -> \(sa.destinationSelector)")))
+        }
+        if let rekey = holdings.rekeySA {
+            actions.append(.installSA(SAInstallation(
+                reference: SAReference(group: groupName, kind: .rekey, spi: rekey.spi), direction: .inbound,
+                encryptionTransform: rekey.encryption, encryptionKeyBits: rekey.keyBits, integrityTransform: rekey.integrity,
+                keyMaterial: rekey.keyMaterial, lifetimeSeconds: rekey.lifetimeSeconds, selectorSummary: rekey.destinationSelector)))
+        }
+        actions.append(.log(LogEvent(.info, "GM-REGISTERED",
+                                     "joined group \(groupName): \(holdings.dataSecuritySAs.count) data-security SA(s), rekey SA "
+                                     + "\(holdings.rekeySA == nil ? "none" : "yes"), Sender-IDs \(holdings.senderIDs)")))
+        return actions
     }
 }

@@ -32,9 +32,14 @@ extension GroupMemberInitiator {
     mutating func handleOnRegisteredSA(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext,
                                        now: EngineTime) -> [Action] {
         var context = context
-        guard context.ikeSAOpen, header.responderSPI == context.spiResponder,
-              header.exchangeType == IKEv2ExchangeType.informational else {
-            return ignore("not an INFORMATIONAL message on the open registration IKE SA")
+        guard context.ikeSAOpen, header.responderSPI == context.spiResponder else {
+            return ignore("not a message on the open registration IKE SA")
+        }
+        if header.exchangeType == IKEv2ExchangeType.gsaRegistration, header.isResponse {
+            return handleGSARegistrationResponse(datagram, header: header, context: context)
+        }
+        guard header.exchangeType == IKEv2ExchangeType.informational else {
+            return ignore("unexpected \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) on the registration IKE SA")
         }
         if header.isResponse {
             guard context.requests.outstanding.contains(header.messageID) else { return ignore("unexpected INFORMATIONAL response") }

@@ -60,6 +60,18 @@ public struct GroupMemberInitiator: Sendable {
         var cache = ResponderRetransmitCache()
         /// False once the GCKS deleted the IKE SA; the group SAs stay (RFC 9838 §2.3.3).
         var ikeSAOpen = true
+        /// Groups joined later with GSA_REGISTRATION (RFC 9838 §2.3.2).
+        var additionalGroups: [GroupMemberHoldings] = []
+        var pendingRegistration: PendingRegistration?
+        var lastRegistrationError: GIKEv2Error?
+    }
+
+    /// A GSA_REGISTRATION request in flight.
+    struct PendingRegistration: Sendable {
+        var messageID: UInt32
+        var groupID: IdentificationPayload
+        var senderIDsRequested: UInt32?
+        var fragments = FragmentCollector()
     }
 
     public init(configuration: GroupMemberConfiguration, random: any RandomSource) throws {
@@ -79,6 +91,18 @@ public struct GroupMemberInitiator: Sendable {
     /// Why registration failed, once it has.
     public var failure: GIKEv2Error? {
         if case .failed(let error) = state { return error }
+        return nil
+    }
+
+    /// Every group held: the one GSA_AUTH joined, then those joined with GSA_REGISTRATION.
+    public var allHoldings: [GroupMemberHoldings] {
+        if case .registered(let context) = state { return [context.holdings] + context.additionalGroups }
+        return []
+    }
+
+    /// Why the last GSA_REGISTRATION did not add a group, if it did not.
+    public var lastRegistrationError: GIKEv2Error? {
+        if case .registered(let context) = state { return context.lastRegistrationError }
         return nil
     }
 

@@ -10,9 +10,16 @@ enum GroupFixtures {
     /// The bundled demo group 1001 with the demo PSK and an RSA rekey-signing key (the test
     /// vector key of GroupKeyCryptoTests, copied beside these tests).
     /// `inbandRekey` switches the rekey transport to unicast (GSA_INBAND_REKEY, RFC 9838 §2.4.2).
-    static func demoGroup(random: some RandomSource, inbandRekey: Bool = false) throws -> GroupState {
+    /// `renamedTo` makes a second group from the same policy: another name and GDOI number (and so
+    /// IDg), the same PSK.
+    static func demoGroup(random: some RandomSource, inbandRekey: Bool = false,
+                          renamedTo other: (name: String, gdoiID: UInt32)? = nil) throws -> GroupState {
         var definition = try PolicyReader.decode(DemoPolicyText.xml).groups[0]
         if inbandRekey { definition.rekey?.transport = .unicast }
+        if let other {
+            definition.name = other.name
+            definition.identity = GroupIdentity(gdoiID: other.gdoiID)
+        }
         let pem = try VectorLoader.text(named: "sig-rsa2048-private.pem", in: .module)
         return try GroupState(definition: definition,
                               secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey,
