@@ -162,3 +162,29 @@ extension AuthenticHostileContentTests {
         #expect(parsed > 500 && admitted < parsed)
     }
 }
+
+extension EngineMutationSweepTests {
+    @Test("Mutated INFORMATIONAL and GSA_REGISTRATION requests on a registered SA never crash the GCKS")
+    func registeredSASweep() throws {
+        let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7)),
+                                                try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 77),
+                                                                            renamedTo: ("demo-1002", 1002))])
+        let harness = RegistrationSetup.run(gcks: try RegistrationSetup.gcks(directory, maximumMessageSize: 4_096),
+                                            member: try RegistrationSetup.member())
+        let registeredGCKS = harness.right
+        var member = harness.left
+        let liveness = member.checkLiveness(now: .zero).sentDatagrams[0]
+        var other = harness.left
+        let registration = other.register(group: GSARegistrationTests.secondIDg, now: .zero).sentDatagrams[0]
+        for request in [liveness, registration] {
+            var answered = 0
+            WireMutator.forEachMutation(of: request, randomRuns: 200) { mutated in
+                guard mutated != request else { return }
+                var gcks = registeredGCKS
+                answered += gcks.handle(datagram: mutated, from: RegistrationSetup.memberAddress, now: .zero).sentDatagrams.count
+            }
+            #expect(answered == 0, "damaged requests fail integrity and are dropped")
+        }
+        #expect(directory.snapshot[1].members.isEmpty)
+    }
+}
