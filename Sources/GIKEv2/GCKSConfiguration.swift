@@ -22,10 +22,13 @@ public struct GCKSConfiguration: Sendable {
     /// larger protected messages go as SKF fragments (RFC 7383 §2.5). Nil: the RFC 7383 §2.5.1
     /// defaults, 576-octet IPv4 and 1280-octet IPv6 datagrams less IP, UDP and non-ESP marker.
     public var maximumMessageSize: Int?
+    /// Our certificate and key, to authenticate to members that authenticate with certificates
+    /// (RFC 7427); members using a PSK get a PSK AUTH.
+    public var credential: SignatureCredential?
 
     public init(localEndpoint: EndpointAddress, identity: IdentificationPayload, cookieThreshold: Int = 1_000,
                 halfOpenLifetimeMilliseconds: Int64 = 30_000, registrationSALifetimeMilliseconds: Int64 = 600_000,
-                nonceLength: Int = 32, maximumMessageSize: Int? = nil) {
+                nonceLength: Int = 32, maximumMessageSize: Int? = nil, credential: SignatureCredential? = nil) {
         self.localEndpoint = localEndpoint
         self.identity = identity
         self.cookieThreshold = cookieThreshold
@@ -33,6 +36,7 @@ public struct GCKSConfiguration: Sendable {
         self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
         self.nonceLength = nonceLength
         self.maximumMessageSize = maximumMessageSize
+        self.credential = credential
     }
 
     /// The fragmentation threshold for messages to `peer`.

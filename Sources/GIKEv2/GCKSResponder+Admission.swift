@@ -15,9 +15,10 @@ extension GCKSResponder {
     /// (RFC 9838 §2.3.1, §2.3.2): authorization, policy acceptability, admission to the group
     /// state, and the GSA and KD that describe the group to the member.
     mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: GroupState,
-                        senderIDCount: UInt32?, proposals: SecurityAssociationPayload?, session: ResponderSession,
-                        peer: EndpointAddress) -> AdmissionResult {
-        guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists) else {
+                        certificateSubject: String?, senderIDCount: UInt32?, proposals: SecurityAssociationPayload?,
+                        session: ResponderSession, peer: EndpointAddress) -> AdmissionResult {
+        guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists,
+                               certificateSubject: certificateSubject) else {
             return .refused(notify: IKEv2NotifyType.authorizationFailed, why: "identity not on the group's list")
         }
         let offer: GroupOffer

@@ -30,7 +30,7 @@ extension GCKSResponder {
             return drop("GSA_AUTH from \(peer): \(error)")
         }
         let request = GSAAuthRequest(opened.innerPayloads)
-        let outcome = register(request, session: session, peer: peer)
+        let outcome = register(request, session: session, peer: peer, now: now)
         session.window.markProcessed(header.messageID)
         var actions: [Action] = []
         do {
@@ -41,7 +41,7 @@ extension GCKSResponder {
             session.cache.store(messageID: header.messageID, request: datagram, response: response)
             session.state = outcome.state
             session.memberIdentity = outcome.identity
-            session.authenticatedPSK = outcome.preSharedKey
+            session.memberCredential = outcome.credential
             actions = outcome.persist.map { .persist($0) } + [.log(outcome.log)] + response.map { .send(datagram: $0, to: peer) }
         } catch {
             session.state = .refused(notify: IKEv2NotifyType.authenticationFailed)
@@ -59,74 +59,100 @@ extension GCKSResponder {
         var state: ResponderSession.State
         var persist: [PersistRecord]
         var log: LogEvent
-        /// The authenticated identity and the PSK that proved it, kept for GSA_REGISTRATION.
+        /// The authenticated identity and what proved it, kept for GSA_REGISTRATION.
         var identity: IdentificationPayload? = nil
-        var preSharedKey: SecretBytes? = nil
+        var credential: MemberCredential? = nil
     }
 
-    /// The registration decision, in RFC order: find the group (its PSK authenticates), check
-    /// AUTH, check authorization, check the member can accept the policy, admit.
-    mutating func register(_ request: GSAAuthRequest, session: ResponderSession, peer: EndpointAddress) -> RegistrationOutcome {
-        func refuse(_ notify: UInt16, authenticated: Bool, _ why: String) -> RegistrationOutcome {
-            var payloads: [IKEv2Payload] = []
-            if authenticated, let auth = try? responderAuth(session: session, group: request.groupName(in: directory)) {
-                payloads += [.identificationResponder(configuration.identity), .authentication(auth)]
-            }
-            payloads.append(.notify(NotifyPayload(messageType: notify)))
-            return RegistrationOutcome(payloads: payloads, state: .refused(notify: notify), persist: [],
-                                       log: LogEvent(.warning, "GCKS-REGISTRATION-REFUSED",
-                                                     "\(peer) \(request.memberDescription): \(NotifyName.of(notify)): \(why)"))
+    /// The registration decision, in RFC order: find the group (its PSK or trust anchors
+    /// authenticate), check AUTH, check authorization, check the member can accept the policy,
+    /// admit. A refusal after AUTH verified carries our IDr and AUTH (RFC 9838 Fig. 5).
+    mutating func register(_ request: GSAAuthRequest, session: ResponderSession, peer: EndpointAddress,
+                           now: EngineTime) -> RegistrationOutcome {
+        func refuse(_ notify: UInt16, proof: [IKEv2Payload]? = nil, _ why: String) -> RegistrationOutcome {
+            RegistrationOutcome(payloads: (proof ?? []) + [.notify(NotifyPayload(messageType: notify))],
+                                state: .refused(notify: notify), persist: [],
+                                log: LogEvent(.warning, "GCKS-REGISTRATION-REFUSED",
+                                              "\(peer) \(request.memberDescription): \(NotifyName.of(notify)): \(why)"))
         }
         guard let identity = request.identity, let auth = request.auth, let idg = request.groupID else {
-            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "IDi, AUTH or IDg missing")
+            return refuse(IKEv2NotifyType.authenticationFailed, "IDi, AUTH or IDg missing")
         }
-        // Without a known group there is no PSK to check AUTH with, nor to authenticate ourselves:
-        // answer SK{N(INVALID_GROUP_ID)} (RFC 9838 §4.7.1; RFC 7296 §2.21.2).
+        // Without a known group there is no PSK or trust anchor to check AUTH with, nor to
+        // authenticate ourselves: answer SK{N(INVALID_GROUP_ID)} (RFC 9838 §4.7.1; RFC 7296 §2.21.2).
         guard let groupName = directory.groupName(idType: idg.idType, data: idg.data),
               let group = directory.snapshot.first(where: { $0.name == groupName }) else {
-            return refuse(IKEv2NotifyType.invalidGroupID, authenticated: false, "no group \(idg.idType)/\(idg.data.count) octets")
+            return refuse(IKEv2NotifyType.invalidGroupID, "no group \(idg.idType)/\(idg.data.count) octets")
         }
-        guard auth.method == AuthenticationPayload.sharedKeyMIC, let psk = group.secrets.preSharedKey else {
-            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false,
-                          "auth method \(auth.method) is not the group's (shared key)")
-        }
+        let credential: MemberCredential
         do {
             let octets = try PSKAuthentication.signedOctets(prf: session.keys.prf, realMessage: session.initRequest,
                                                             peerNonce: session.nonceResponder, identityKey: session.keys.skPi,
                                                             identity: identity)
-            guard try PSKAuthentication.verify(auth.data, prf: session.keys.prf, sharedSecret: psk, signedOctets: octets) else {
-                return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "AUTH does not verify")
+            switch auth.method {
+            case AuthenticationPayload.sharedKeyMIC:
+                guard let psk = group.secrets.preSharedKey,
+                      try PSKAuthentication.verify(auth.data, prf: session.keys.prf, sharedSecret: psk, signedOctets: octets) else {
+                    return refuse(IKEv2NotifyType.authenticationFailed, "shared-key AUTH does not verify")
+                }
+                credential = .preSharedKey(psk)
+            case AuthenticationPayload.digitalSignature:
+                guard let trust = group.secrets.memberTrustAnchors, configuration.credential != nil else {
+                    return refuse(IKEv2NotifyType.authenticationFailed, "the group takes no certificates")
+                }
+                let leaf = try SignatureAuthentication.verify(auth, certificates: request.certificates, identity: identity,
+                                                              octets: octets, trust: trust, at: now.date)
+                credential = .certificates(try request.certificates.map { try Certificate(der: $0.data) }, subject: leaf.subject)
+            default:
+                return refuse(IKEv2NotifyType.authenticationFailed, "auth method \(auth.method) is not supported")
             }
         } catch {
-            return refuse(IKEv2NotifyType.authenticationFailed, authenticated: false, "AUTH could not be computed: \(error)")
+            return refuse(IKEv2NotifyType.authenticationFailed, "AUTH does not verify: \(error)")
+        }
+        let proof: [IKEv2Payload]
+        do { proof = try responderProof(session: session, credential: credential) } catch {
+            return refuse(IKEv2NotifyType.authenticationFailed, "could not authenticate ourselves: \(error)")
         }
         switch admit(identity: identity, member: request.memberDescription, groupName: groupName, group: group,
-                     senderIDCount: request.senderIDCount, proposals: request.groupProposals, session: session, peer: peer) {
+                     certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
+                     proposals: request.groupProposals, session: session, peer: peer) {
         case .refused(let notify, let why):
-            return refuse(notify, authenticated: true, why)
+            return refuse(notify, proof: proof, why)
         case .admitted(let payloads, let persist, let log):
-            do {
-                let authData = try responderAuth(session: session, group: groupName)
-                return RegistrationOutcome(payloads: [.identificationResponder(configuration.identity), .authentication(authData)] + payloads,
-                                           state: .registered(groups: [groupName], member: request.memberDescription),
-                                           persist: persist, log: log, identity: identity, preSharedKey: psk)
-            } catch {
-                return refuse(IKEv2NotifyType.registrationFailed, authenticated: true, "\(error)")
-            }
+            return RegistrationOutcome(payloads: proof + payloads, state: .registered(groups: [groupName], member: request.memberDescription),
+                                       persist: persist, log: log, identity: identity, credential: credential)
         }
     }
 
-    /// AUTH of the GCKS (RFC 7296 §2.15): RealMessage2 | Ni | prf(SK_pr, IDr body), keyed by the
-    /// group's PSK.
-    func responderAuth(session: ResponderSession, group: String?) throws -> AuthenticationPayload {
-        guard let group, let psk = directory.snapshot.first(where: { $0.name == group })?.secrets.preSharedKey else {
-            throw GIKEv2Error.authenticationFailed
-        }
+    /// IDr, our CERTs when the member used certificates, and our AUTH (RFC 7296 §2.15):
+    /// RealMessage2 | Ni | prf(SK_pr, IDr body), signed with our certificate's key or keyed with
+    /// the group's PSK, the same kind of proof the member gave.
+    func responderProof(session: ResponderSession, credential: MemberCredential) throws -> [IKEv2Payload] {
         let octets = try PSKAuthentication.signedOctets(prf: session.keys.prf, realMessage: session.initResponse,
                                                         peerNonce: session.nonceInitiator, identityKey: session.keys.skPr,
                                                         identity: configuration.identity)
-        return AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC,
-                                     data: try PSKAuthentication.compute(prf: session.keys.prf, sharedSecret: psk, signedOctets: octets))
+        switch credential {
+        case .preSharedKey(let psk):
+            let auth = AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC,
+                                             data: try PSKAuthentication.compute(prf: session.keys.prf, sharedSecret: psk, signedOctets: octets))
+            return [.identificationResponder(configuration.identity), .authentication(auth)]
+        case .certificates:
+            guard let ours = configuration.credential else { throw GIKEv2Error.authenticationFailed }
+            let (certificates, auth) = try SignatureAuthentication.sign(octets, with: ours)
+            return [.identificationResponder(configuration.identity)] + certificates + [.authentication(auth)]
+        }
+    }
+}
+
+/// What authenticated a member: a group's PSK, or a certificate path (with the end-entity
+/// certificate's subject, for `dn` authorization entries).
+enum MemberCredential: Sendable {
+    case preSharedKey(SecretBytes)
+    case certificates([Certificate], subject: String)
+
+    var subject: String? {
+        if case .certificates(_, let subject) = self { return subject }
+        return nil
     }
 }
 
@@ -136,6 +162,8 @@ struct GSAAuthRequest {
     var auth: AuthenticationPayload?
     var groupID: IdentificationPayload?
     var groupProposals: SecurityAssociationPayload?
+    /// CERT payloads, end-entity first (RFC 7296 §3.6).
+    var certificates: [CertificatePayload] = []
     /// Present when the member sent N(GROUP_SENDER) (RFC 9838 §4.7.4).
     var senderIDCount: UInt32?
     /// An error notification: in GSA_REGISTRATION, a member leaving or refusing the policy
@@ -147,6 +175,7 @@ struct GSAAuthRequest {
             switch payload {
             case .identificationInitiator(let id): identity = id
             case .authentication(let a): auth = a
+            case .certificate(let c): certificates.append(c)
             case .groupIdentification(let g): groupID = g
             case .securityAssociation(let sa): groupProposals = sa
             case .notify(let n) where n.messageType == IKEv2NotifyType.groupSender: senderIDCount = n.groupSenderCount

@@ -32,7 +32,7 @@ extension GCKSResponder {
                                         now: EngineTime) -> [Action] {
         guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI,
               case .registered(let groups, let member) = session.state,
-              let identity = session.memberIdentity, let psk = session.authenticatedPSK else {
+              let identity = session.memberIdentity, let credential = session.memberCredential else {
             return drop("GSA_REGISTRATION from \(peer) for an IKE SA that is not registered")
         }
         if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_REGISTRATION") {
@@ -55,11 +55,20 @@ extension GCKSResponder {
                                          "\(peer) \(member) left \(groupName ?? "an unknown group"): \(NotifyName.of(leaving))")))
             joined.removeAll { $0 == groupName }
         } else if let groupName, let group = directory.snapshot.first(where: { $0.name == groupName }) {
-            // The SA proved the PSK of the group it was authenticated for; another group is joined
-            // over it only if that group trusts the same credential.
-            let sameCredential = group.secrets.preSharedKey.map { $0 == psk } ?? false
-            let result = sameCredential
-                ? admit(identity: identity, member: member, groupName: groupName, group: group, senderIDCount: request.senderIDCount,
+            // The SA proved a PSK or a certificate path; another group is joined over it only if
+            // that group trusts the same credential.
+            let trusted: Bool
+            switch credential {
+            case .preSharedKey(let psk):
+                trusted = group.secrets.preSharedKey.map { $0 == psk } ?? false
+            case .certificates(let chain, _):
+                trusted = chain.first.flatMap { leaf in
+                    try? group.secrets.memberTrustAnchors?.verify(leaf, intermediates: Array(chain.dropFirst()), at: now.date)
+                } != nil
+            }
+            let result = trusted
+                ? admit(identity: identity, member: member, groupName: groupName, group: group,
+                        certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
                         proposals: request.groupProposals, session: session, peer: peer)
                 : .refused(notify: IKEv2NotifyType.authorizationFailed, why: "the IKE SA was authenticated for another credential")
             switch result {

@@ -111,9 +111,9 @@ struct ResponderSession: Sendable {
     /// Our own requests on the SA (the closing Delete), numbered from 0 (RFC 7296 §2.2).
     var requests = RequestWindow()
     var cache = ResponderRetransmitCache()
-    /// The identity GSA_AUTH authenticated and the PSK it proved, for GSA_REGISTRATION.
+    /// The identity GSA_AUTH authenticated and what proved it, for GSA_REGISTRATION.
     var memberIdentity: IdentificationPayload?
-    var authenticatedPSK: SecretBytes?
+    var memberCredential: MemberCredential?
     var state: State
 
     enum State: Sendable {

@@ -58,7 +58,12 @@ public struct GroupMemberConfiguration: Sendable {
     public var groupID: IdentificationPayload
     /// IDi (RFC 7296 §3.5).
     public var identity: IdentificationPayload
-    public var preSharedKey: SecretBytes
+    /// The group's PSK, to authenticate with and to check a PSK AUTH from the GCKS.
+    public var preSharedKey: SecretBytes?
+    /// Our certificate and key: when set, we authenticate by RFC 7427 signature instead of PSK.
+    public var credential: SignatureCredential?
+    /// Trust anchors for the GCKS's certificate, when it authenticates by signature.
+    public var trustAnchors: TrustStore?
     /// Proposals in order of preference; the first one's KE group is sent in KEi.
     public var proposals: [IKEProposal]
     /// Key-wrap algorithms offered in the IKE SA proposal (RFC 9838 §4.5.4).
@@ -74,15 +79,19 @@ public struct GroupMemberConfiguration: Sendable {
     public var announceFragmentation: Bool = true
 
     public init(server: EndpointAddress, localEndpoint: EndpointAddress, groupID: IdentificationPayload,
-                identity: IdentificationPayload, preSharedKey: SecretBytes, proposals: [IKEProposal] = [.demo],
+                identity: IdentificationPayload, preSharedKey: SecretBytes?, credential: SignatureCredential? = nil,
+                trustAnchors: TrustStore? = nil, proposals: [IKEProposal] = [.demo],
                 keyWraps: [UInt16] = [3, 2, 1], senderIDsRequested: UInt32? = nil, acceptable: AcceptableGroupPolicy? = nil,
                 retransmission: RetransmissionSchedule = .standard, nonceLength: Int = 32) {
         precondition(!proposals.isEmpty && proposals.count <= 255, "a member offers 1 to 255 proposals (8-bit Proposal Num)")
+        precondition(preSharedKey != nil || credential != nil, "a member authenticates with a PSK or a certificate")
         self.server = server
         self.localEndpoint = localEndpoint
         self.groupID = groupID
         self.identity = identity
         self.preSharedKey = preSharedKey
+        self.credential = credential
+        self.trustAnchors = trustAnchors
         self.proposals = proposals
         self.keyWraps = keyWraps
         self.senderIDsRequested = senderIDsRequested

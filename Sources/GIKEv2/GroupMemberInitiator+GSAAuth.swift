@@ -4,18 +4,22 @@ import GroupKeyCrypto
 import WireCore
 
 extension GroupMemberInitiator {
-    /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, AUTH, IDg, [SAg,] [N(GROUP_SENDER)]},
-    /// AUTH over RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15).
+    /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, [CERT,] AUTH, IDg, [SAg,] [N(GROUP_SENDER)]},
+    /// AUTH over RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15), by certificate
+    /// (RFC 7427) when we have one, else by PSK.
     func makeGSAAuthRequest(_ context: AuthContext) throws -> [UInt8] {
         let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initRequest,
                                                         peerNonce: context.nonceResponder, identityKey: context.keys.skPi,
                                                         identity: configuration.identity)
-        let auth = try PSKAuthentication.compute(prf: context.keys.prf, sharedSecret: configuration.preSharedKey, signedOctets: octets)
-        var inner: [IKEv2Payload] = [
-            .identificationInitiator(configuration.identity),
-            .authentication(AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC, data: auth)),
-            .groupIdentification(configuration.groupID),
-        ]
+        var inner: [IKEv2Payload] = [.identificationInitiator(configuration.identity)]
+        if let credential = configuration.credential {
+            let (certificates, auth) = try SignatureAuthentication.sign(octets, with: credential)
+            inner += certificates + [.authentication(auth)]
+        } else if let psk = configuration.preSharedKey {
+            let auth = try PSKAuthentication.compute(prf: context.keys.prf, sharedSecret: psk, signedOctets: octets)
+            inner.append(.authentication(AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC, data: auth)))
+        }
+        inner.append(.groupIdentification(configuration.groupID))
         if let acceptable = configuration.acceptable { inner.append(.securityAssociation(Self.groupProposals(acceptable))) }
         if let count = configuration.senderIDsRequested { inner.append(.notify(.groupSender(count: count))) }
         let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
@@ -55,17 +59,19 @@ extension GroupMemberInitiator {
             // timer keeps running.
             return ignore("GSA_AUTH response rejected: \(error)")
         }
-        return processGSAAuthResponse(inner, context: context)
+        return processGSAAuthResponse(inner, context: context, now: now)
     }
 
-    mutating func processGSAAuthResponse(_ inner: [IKEv2Payload], context: AuthContext) -> [Action] {
+    mutating func processGSAAuthResponse(_ inner: [IKEv2Payload], context: AuthContext, now: EngineTime) -> [Action] {
         var responderID: IdentificationPayload?
         var auth: AuthenticationPayload?
         var gsa: GroupSecurityAssociationPayload?
         var kd: KeyDownloadPayload?
         var notifies: [NotifyPayload] = []
+        var certificates: [CertificatePayload] = []
         for payload in inner {
             switch payload {
+            case .certificate(let c): certificates.append(c)
             case .identificationResponder(let id): responderID = id
             case .authentication(let a): auth = a
             case .groupSecurityAssociation(let g): gsa = g
@@ -76,15 +82,25 @@ extension GroupMemberInitiator {
         }
         // The GCKS's AUTH, when present, is checked before anything it says is believed.
         if let auth, let responderID {
-            guard auth.method == AuthenticationPayload.sharedKeyMIC else { return fail(.authenticationFailed) }
             do {
                 let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initResponse,
                                                                 peerNonce: context.nonceInitiator, identityKey: context.keys.skPr,
                                                                 identity: responderID)
-                guard try PSKAuthentication.verify(auth.data, prf: context.keys.prf, sharedSecret: configuration.preSharedKey,
-                                                   signedOctets: octets) else { return fail(.authenticationFailed) }
+                switch auth.method {
+                case AuthenticationPayload.sharedKeyMIC:
+                    guard let psk = configuration.preSharedKey,
+                          try PSKAuthentication.verify(auth.data, prf: context.keys.prf, sharedSecret: psk, signedOctets: octets) else {
+                        return fail(.authenticationFailed)
+                    }
+                case AuthenticationPayload.digitalSignature:
+                    guard let trust = configuration.trustAnchors else { return fail(.authenticationFailed) }
+                    _ = try SignatureAuthentication.verify(auth, certificates: certificates, identity: responderID, octets: octets,
+                                                           trust: trust, at: now.date)
+                default:
+                    return fail(.authenticationFailed)
+                }
             } catch {
-                return fail(.crypto("GCKS AUTH: \(error)"))
+                return fail(.authenticationFailed)
             }
         }
         if let error = notifies.first(where: \.isError) { return fail(.peerRefused(notify: error.messageType)) }

@@ -8,10 +8,14 @@ public struct GroupSecrets: Sendable {
     /// The key the GCKS signs rekey messages with when GCAUTH is Digital Signature
     /// (RFC 9838 §4.4.2.1.1); its public half goes to members as AUTH_KEY (§4.5.3.2).
     public var rekeySigningKey: SigningKey?
+    /// The trust anchors the policy names for members' certificates
+    /// (`registration.certificateTrustAnchors`), loaded by the caller.
+    public var memberTrustAnchors: TrustStore?
 
-    public init(preSharedKey: SecretBytes? = nil, rekeySigningKey: SigningKey? = nil) {
+    public init(preSharedKey: SecretBytes? = nil, rekeySigningKey: SigningKey? = nil, memberTrustAnchors: TrustStore? = nil) {
         self.preSharedKey = preSharedKey
         self.rekeySigningKey = rekeySigningKey
+        self.memberTrustAnchors = memberTrustAnchors
     }
 
     /// The bundled demo secret (ARCHITECTURE.md, command-line contract): ASCII, no newline.

@@ -32,23 +32,28 @@ extension GroupState {
 
     /// Whether the policy lets `member` (its ID type and data as received) join. An empty
     /// authorization list admits every member that authenticated (GroupDefinition.authorization).
-    public func authorizes(idType: UInt8, data: [UInt8], memberLists: [MemberList] = []) -> Bool {
+    /// `certificateSubject` is the subject of the certificate the member authenticated with, which
+    /// `dn` entries name.
+    public func authorizes(idType: UInt8, data: [UInt8], memberLists: [MemberList] = [],
+                           certificateSubject: String? = nil) -> Bool {
         let entries = definition.authorization
         guard !entries.isEmpty else { return true }
         for entry in entries {
             switch entry {
             case .member(let identity):
-                if Self.matches(identity, idType: idType, data: data) { return true }
+                if Self.matches(identity, idType: idType, data: data, subject: certificateSubject) { return true }
             case .memberList(let name):
                 for list in memberLists where list.name == name {
-                    if list.members.contains(where: { Self.matches($0, idType: idType, data: data) }) { return true }
+                    if list.members.contains(where: { Self.matches($0, idType: idType, data: data, subject: certificateSubject) }) {
+                        return true
+                    }
                 }
             }
         }
         return false
     }
 
-    static func matches(_ identity: MemberIdentity, idType: UInt8, data: [UInt8]) -> Bool {
+    static func matches(_ identity: MemberIdentity, idType: UInt8, data: [UInt8], subject: String?) -> Bool {
         switch identity.kind {
         case .keyID:
             return idType == IdentificationType.keyID && GroupIDg(type: "key-id", value: identity.value) == .keyID(data)
@@ -62,7 +67,13 @@ extension GroupState {
             return idType == IdentificationType.rfc822Address
                 && identity.value.lowercased() == String(decoding: data, as: UTF8.self).lowercased()
         case .distinguishedName:
-            return false // certificate subjects are matched by the certificate path, not here
+            // The subject of a certificate that verified, compared without case or spacing.
+            guard let subject else { return false }
+            return normalizedDN(identity.value) == normalizedDN(subject)
         }
+    }
+
+    static func normalizedDN(_ text: String) -> String {
+        text.lowercased().filter { !$0.isWhitespace }
     }
 }

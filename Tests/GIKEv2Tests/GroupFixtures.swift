@@ -12,9 +12,13 @@ enum GroupFixtures {
     /// `inbandRekey` switches the rekey transport to unicast (GSA_INBAND_REKEY, RFC 9838 §2.4.2).
     /// `renamedTo` makes a second group from the same policy: another name and GDOI number (and so
     /// IDg), the same PSK.
+    /// `memberTrust` lets members authenticate with certificates; `authorizedSubjects` limits the
+    /// group to those certificate subjects (`dn` authorization entries).
     static func demoGroup(random: some RandomSource, inbandRekey: Bool = false,
-                          renamedTo other: (name: String, gdoiID: UInt32)? = nil) throws -> GroupState {
+                          renamedTo other: (name: String, gdoiID: UInt32)? = nil, memberTrust: TrustStore? = nil,
+                          authorizedSubjects: [String] = []) throws -> GroupState {
         var definition = try PolicyReader.decode(DemoPolicyText.xml).groups[0]
+        definition.authorization = authorizedSubjects.map { .member(MemberIdentity(kind: .distinguishedName, value: $0)) }
         if inbandRekey { definition.rekey?.transport = .unicast }
         if let other {
             definition.name = other.name
@@ -23,7 +27,7 @@ enum GroupFixtures {
         let pem = try VectorLoader.text(named: "sig-rsa2048-private.pem", in: .module)
         return try GroupState(definition: definition,
                               secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey,
-                                                    rekeySigningKey: SigningKey(pem: pem)),
+                                                    rekeySigningKey: SigningKey(pem: pem), memberTrustAnchors: memberTrust),
                               random: random)
     }
 

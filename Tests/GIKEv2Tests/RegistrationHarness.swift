@@ -37,10 +37,11 @@ struct RegistrationSetup {
 
     /// Runs one registration to completion and returns the harness.
     static func run(gcks: GCKSResponder, member: GroupMemberInitiator,
-                    network: ((EndpointAddress, EndpointAddress, [UInt8]) -> [[UInt8]])? = nil)
+                    network: ((EndpointAddress, EndpointAddress, [UInt8]) -> [[UInt8]])? = nil, start: EngineTime = .zero)
         -> BackToBackHarness<GroupMemberInitiator, GCKSResponder> {
         var harness = BackToBackHarness(left: member, leftAddress: member.configuration.localEndpoint,
                                         right: gcks, rightAddress: gcksAddress)
+        harness.clock = ManualClock(start: start)
         if let network { harness.network = network }
         let start = harness.left.start(now: harness.clock.now)
         harness.pumpFromLeft(start)
