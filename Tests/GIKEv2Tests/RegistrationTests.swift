@@ -45,6 +45,18 @@ struct RegistrationTests {
         #expect(harness.rightActions.logCodes.contains("GCKS-REGISTERED"))
     }
 
+    @Test("A member behind a NAT is detected from its NAT_DETECTION_SOURCE_IP and still registers (RFC 7296 §2.23)")
+    func natDetected() throws {
+        let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7))])
+        // The GM believes it is 10.0.0.5:500; the GCKS sees the NAT's 198.51.100.7:4500.
+        let member = try RegistrationSetup.member(address: .ipv4(10, 0, 0, 5, port: 500))
+        var harness = BackToBackHarness(left: member, leftAddress: .ipv4(198, 51, 100, 7, port: 4500),
+                                        right: try RegistrationSetup.gcks(directory), rightAddress: RegistrationSetup.gcksAddress)
+        harness.pumpFromLeft(harness.left.start(now: harness.clock.now))
+        #expect(harness.left.holdings != nil)
+        #expect(harness.rightActions.logCodes.contains("GCKS-NAT"))
+    }
+
     @Test("With inband rekey the response has no rekey SA policy and no key lifetimes (RFC 9838 §2.4.2, §4.4.2.2.1)")
     func inbandRekeyGroup() throws {
         let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7), inbandRekey: true)])
