@@ -8,8 +8,9 @@ extension GCKSResponder {
     /// IKE_SA_INIT request (RFC 7296 §1.2): HDR, SAi1, KEi, Ni [, N(COOKIE)] [, N(...)].
     mutating func handleSAInit(_ datagram: [UInt8], header: IKEv2Header, peer: EndpointAddress, now: EngineTime) -> [Action] {
         // A retransmission of a request we answered gets the same answer (RFC 7296 §2.1).
-        if let spi = sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)], let session = sessions[spi],
-           !session.isEstablished {
+        // A late copy that arrives after GSA_AUTH is answered the same way; it never opens a
+        // second SA under the same initiator SPI.
+        if let spi = sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)], let session = sessions[spi] {
             guard session.initRequest == datagram else { return drop("second, different IKE_SA_INIT for SPI in use from \(peer)") }
             statistics.retransmissionsAnswered += 1
             return [.send(datagram: session.initResponse, to: peer)]

@@ -15,7 +15,14 @@ extension GroupState {
     /// (RFC 9838 §4.2), or by default ID_KEY_ID holding the GDOI number as 4 octets big-endian.
     public func isNamed(idType: UInt8, data: [UInt8]) -> Bool {
         guard let idg = definition.identity.effectiveIDg else { return false }
-        return Self.identification(of: idg) == (idType, data)
+        let (type, expected) = Self.identification(of: idg)
+        guard type == idType else { return false }
+        switch idType {
+        case IdentificationType.fqdn, IdentificationType.rfc822Address:
+            return expected == Array(String(decoding: data, as: UTF8.self).lowercased().utf8)
+        default:
+            return expected == data
+        }
     }
 
     /// The (type, data) form of a policy IDg. FQDN and RFC822 are lower-cased in the policy, and

@@ -72,6 +72,16 @@ struct RetransmissionTests {
         #expect(harness.left.failure == .timedOut)
     }
 
+    @Test("An IKE_SA_INIT copy arriving after registration gets the old answer and opens no second SA")
+    func lateInitCopy() throws {
+        let harness = RegistrationSetup.run(gcks: try RegistrationSetup.gcks(try Self.demoDirectory()), member: try RegistrationSetup.member())
+        #expect(harness.left.holdings != nil)
+        var gcks = harness.right
+        let answer = gcks.handle(datagram: harness.delivered[0].bytes, from: RegistrationSetup.memberAddress, now: .zero)
+        #expect(answer.sentDatagrams == [harness.delivered[1].bytes])
+        #expect(gcks.sessionCount == 1)
+    }
+
     @Test("Half-open IKE SAs expire on tick")
     func halfOpenExpiry() throws {
         var gcks = try RegistrationSetup.gcks(try Self.demoDirectory())

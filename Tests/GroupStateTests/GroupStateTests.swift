@@ -51,6 +51,21 @@ struct GroupStateTests {
         #expect(state.authorizes(idType: IdentificationType.fqdn, data: Array("anyone".utf8)), "no list: any authenticated member")
     }
 
+    @Test("IDg of every RFC 9838 §4.2 form names its group; FQDN and RFC822 without regard to case")
+    func idgForms() throws {
+        var definition = try Self.implicitDemo()
+        for (idg, type, data) in [(GroupIDg.fqdn("group.example"), IdentificationType.fqdn, Array("Group.EXAMPLE".utf8)),
+                                  (GroupIDg.rfc822("g@example.net"), IdentificationType.rfc822Address, Array("G@Example.net".utf8)),
+                                  (GroupIDg.ipv4(IPAddress("239.1.2.3")!), IdentificationType.ipv4Address, [239, 1, 2, 3]),
+                                  (GroupIDg.ipv6(IPAddress("ff15::1")!), IdentificationType.ipv6Address,
+                                   [0xFF, 0x15] + Array(repeating: 0, count: 13) + [1])] {
+            definition.identity = GroupIdentity(gdoiID: 1001, idg: idg)
+            let state = try GroupState(definition: definition, secrets: GroupSecrets(), random: DeterministicRandom())
+            #expect(state.isNamed(idType: type, data: data), "\(idg)")
+            #expect(!state.isNamed(idType: IdentificationType.keyID, data: [0, 0, 3, 0xE9]), "an explicit IDg replaces the default")
+        }
+    }
+
     @Test("Authorization lists match by identity type and value, member lists included")
     func authorization() throws {
         var definition = try Self.implicitDemo()
