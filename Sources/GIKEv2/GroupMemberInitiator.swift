@@ -106,6 +106,13 @@ public struct GroupMemberInitiator: Sendable {
         return nil
     }
 
+    /// Whether `checkLiveness` or `register(group:)` may be called now: registered, the IKE SA
+    /// open, and no request of ours outstanding (window size 1, RFC 7296 §2.3).
+    public var canSendRequest: Bool {
+        if case .registered(let context) = state { return context.ikeSAOpen && pending == nil }
+        return false
+    }
+
     /// Whether the registration IKE SA is still up (the GCKS has not deleted it, and it answers).
     public var isIKESAOpen: Bool {
         if case .registered(let context) = state { return context.ikeSAOpen }

@@ -20,7 +20,7 @@ struct InformationalTests {
         var harness = try Self.registered(network: { from, _, bytes in
             from == RegistrationSetup.memberAddress ? [bytes, bytes] : [bytes]
         })
-        #expect(harness.left.holdings != nil)
+        #expect(harness.left.holdings != nil && harness.left.canSendRequest)
         let before = harness.delivered.count
         let check = harness.left.checkLiveness(now: harness.clock.now)
         harness.pumpFromLeft(check)
@@ -46,6 +46,7 @@ struct InformationalTests {
         })
         #expect(harness.left.holdings != nil)
         harness.pumpFromLeft(harness.left.checkLiveness(now: harness.clock.now))
+        #expect(!harness.left.canSendRequest, "the check is outstanding")
         for _ in 0..<64 { harness.advance(milliseconds: 1_000) }
         #expect(!harness.left.isIKESAOpen)
         #expect(harness.left.holdings != nil)
