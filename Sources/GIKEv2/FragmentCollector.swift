@@ -52,11 +52,7 @@ enum ProtectedResponse {
         collector = FragmentCollector()
         let inner = try SKProtection.reassemble(complete)
         // The reassembled content obeys the same rules as an unfragmented message.
-        guard let rules = IKEv2ExchangeRules.rules(exchangeType: message.header.exchangeType, isResponse: message.header.isResponse) else {
-            throw WireError.ruleViolation(exchange: IKEv2ExchangeRules.exchangeName(message.header.exchangeType), payload: "header",
-                                          offset: 18, reason: "exchange type not handled in this direction")
-        }
-        try rules.check([FoundPayload(type: IKEv2PayloadType.encrypted, encrypted: false)] + inner.map(\.foundInside))
+        try MessageFragmentation.checkReassembled(inner, header: message.header)
         return inner
     }
 }

@@ -38,13 +38,6 @@ public struct GCKSConfiguration: Sendable {
         self.maximumMessageSize = maximumMessageSize
         self.credential = credential
     }
-
-    /// The fragmentation threshold for messages to `peer`.
-    func messageSizeLimit(for peer: EndpointAddress) -> Int {
-        if let maximumMessageSize { return maximumMessageSize }
-        // IP header (20 or 40) + UDP header (8) + non-ESP marker (4) (RFC 7383 Appendix B).
-        return peer.isIPv6 ? 1280 - 40 - 8 - 4 : 576 - 20 - 8 - 4
-    }
 }
 
 /// Counters an operator watches; every dropped datagram is counted, never silently lost.

@@ -1,29 +1,62 @@
+import EngineCore
 import GIKEv2Wire
 import GroupKeyCrypto
+import WireCore
 
 extension GCKSResponder {
     /// Protects a response, as SKF fragments when the member announced IKE fragmentation and the
     /// whole message would exceed the threshold (RFC 7383 §2.5, §2.5.1).
     func seal(_ payloads: [IKEv2Payload], header: IKEv2Header, session: ResponderSession) throws -> [[UInt8]] {
-        let protection = session.keys.responderProtection
-        let whole = try SKProtection.seal(header: header, innerPayloads: payloads, iv: random.bytes(protection.ivLength),
-                                          protection: protection)
-        let limit = configuration.messageSizeLimit(for: session.peer)
-        guard session.fragmentationSupported, whole.count > limit else { return [whole] }
-        let chunk = Self.fragmentChunk(limit: limit, protection: protection)
-        let inner = try IKEv2Message.serializeInnerPayloads(payloads)
-        let count = max(1, (inner.count + chunk - 1) / chunk)
-        let ivs = try (0..<count).map { _ in try random.bytes(protection.ivLength) }
-        return try SKProtection.sealFragments(header: header, innerPayloads: payloads, maximumChunk: chunk, ivs: ivs,
-                                              protection: protection)
+        try MessageFragmentation.seal(payloads, header: header, protection: session.keys.responderProtection,
+                                      fragment: session.fragmentationSupported,
+                                      limit: MessageFragmentation.limit(configured: configuration.maximumMessageSize, peer: session.peer),
+                                      random: random)
     }
 
-    /// Plaintext octets per fragment so that header (28), SKF header and fragment fields (8),
-    /// IV, padding, Pad Length and ICV fit in `limit` (RFC 7383 §2.5, Appendix B).
-    static func fragmentChunk(limit: Int, protection: some IKEv2PayloadProtection) -> Int {
-        let available = limit - 28 - 8 - protection.ivLength - protection.icvLength
-        let block = max(protection.blockSize, 1)
-        // The padded plaintext (chunk + padding + Pad Length) is a whole number of blocks.
-        return max(available / block * block - 1, 1)
+    /// What opening a request on an established SA gave.
+    enum OpenedRequest {
+        /// The inner payloads, and the octets that identify the request in the retransmit cache
+        /// (for a fragmented request, fragment 1: only its retransmission repeats the answer,
+        /// RFC 7383 §2.6.1).
+        case complete(inner: [IKEv2Payload], cacheKey: [UInt8])
+        /// A fragment was kept; the others are awaited.
+        case waiting
+        case rejected(String)
     }
+
+    /// Opens a request whole (SK) or fragment by fragment (SKF, RFC 7383 §2.6), checking its
+    /// exchange's payload rules either way.
+    func openRequest(_ datagram: [UInt8], header: IKEv2Header, session: inout ResponderSession) -> OpenedRequest {
+        do {
+            let message = try IKEv2Message.parse(datagram)
+            guard message.payloads.last?.type == IKEv2PayloadType.encryptedFragment else {
+                let opened = try SKProtection.open(datagram, protection: session.keys.initiatorProtection)
+                try IKEv2ExchangeRules.check(opened)
+                return .complete(inner: opened.innerPayloads, cacheKey: datagram)
+            }
+            guard session.fragmentationSupported else { return .rejected("an SKF fragment, but fragmentation was not negotiated") }
+            try message.checkClearRules()
+            let fragment = try SKProtection.openFragment(datagram, protection: session.keys.initiatorProtection)
+            if session.requestFragments.messageID != header.messageID {
+                session.requestFragments = RequestFragments(messageID: header.messageID)
+            }
+            if fragment.fragmentNumber == 1 { session.requestFragments.first = datagram }
+            guard let complete = session.requestFragments.collector.add(fragment) else { return .waiting }
+            let first = session.requestFragments.first ?? datagram
+            session.requestFragments = RequestFragments()
+            let inner = try SKProtection.reassemble(complete)
+            try MessageFragmentation.checkReassembled(inner, header: header)
+            return .complete(inner: inner, cacheKey: first)
+        } catch {
+            return .rejected("\(error)")
+        }
+    }
+}
+
+/// The fragments of the request being reassembled on one SA (window size 1: at most one).
+struct RequestFragments: Sendable {
+    var messageID: UInt32?
+    var collector = FragmentCollector()
+    /// Fragment 1 as received: the retransmit cache's key for the request.
+    var first: [UInt8]?
 }

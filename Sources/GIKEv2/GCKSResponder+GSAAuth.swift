@@ -17,19 +17,18 @@ extension GCKSResponder {
         guard case .awaitingAuth = session.state else {
             return drop("GSA_AUTH from \(peer) on an IKE SA that already registered")
         }
-        let opened: OpenedIKEv2Message
-        do {
-            opened = try SKProtection.open(datagram, protection: session.keys.initiatorProtection)
-        } catch {
-            // RFC 7296 §2.21: a message that fails integrity is dropped without an answer.
-            return drop("GSA_AUTH from \(peer) failed to open: \(error)")
+        let inner: [IKEv2Payload], cacheKey: [UInt8]
+        switch openRequest(datagram, header: header, session: &session) {
+        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .waiting:
+            sessions[header.responderSPI] = session
+            return []
+        case .rejected(let why):
+            // RFC 7296 §2.21: a message that fails integrity or its rules is dropped unanswered.
+            sessions[header.responderSPI] = session
+            return drop("GSA_AUTH from \(peer): \(why)")
         }
-        do {
-            try IKEv2ExchangeRules.check(opened)
-        } catch {
-            return drop("GSA_AUTH from \(peer): \(error)")
-        }
-        let request = GSAAuthRequest(opened.innerPayloads)
+        let request = GSAAuthRequest(inner)
         let outcome = register(request, session: session, peer: peer, now: now)
         session.window.markProcessed(header.messageID)
         var actions: [Action] = []
@@ -38,7 +37,7 @@ extension GCKSResponder {
                                              exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.responseFlag,
                                              messageID: header.messageID)
             let response = try seal(outcome.payloads, header: responseHeader, session: session)
-            session.cache.store(messageID: header.messageID, request: datagram, response: response)
+            session.cache.store(messageID: header.messageID, request: cacheKey, response: response)
             session.state = outcome.state
             session.memberIdentity = outcome.identity
             session.memberCredential = outcome.credential

@@ -13,6 +13,8 @@ extension GCKSResponder {
         switch session.window.classify(header.messageID) {
         case .retransmission:
             guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
+                // Fragments other than the first of an answered request are ignored (RFC 7383 §2.6.1).
+                if header.nextPayload == IKEv2PayloadType.encryptedFragment { return [] }
                 return drop("\(name) from \(peer) reuses Message ID \(header.messageID) with different content")
             }
             statistics.retransmissionsAnswered += 1
@@ -38,14 +40,17 @@ extension GCKSResponder {
         if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_REGISTRATION") {
             return answered
         }
-        let opened: OpenedIKEv2Message
-        do {
-            opened = try SKProtection.open(datagram, protection: session.keys.initiatorProtection)
-            try IKEv2ExchangeRules.check(opened)
-        } catch {
-            return drop("GSA_REGISTRATION from \(peer): \(error)")
+        let inner: [IKEv2Payload], cacheKey: [UInt8]
+        switch openRequest(datagram, header: header, session: &session) {
+        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .waiting:
+            sessions[header.responderSPI] = session
+            return []
+        case .rejected(let why):
+            sessions[header.responderSPI] = session
+            return drop("GSA_REGISTRATION from \(peer): \(why)")
         }
-        let request = GSAAuthRequest(opened.innerPayloads)
+        let request = GSAAuthRequest(inner)
         var payloads: [IKEv2Payload] = []
         var actions: [Action] = []
         var joined = groups
@@ -93,7 +98,7 @@ extension GCKSResponder {
                                            messageID: header.messageID)
             let answer = try seal(payloads, header: answerHeader, session: session)
             session.window.markProcessed(header.messageID)
-            session.cache.store(messageID: header.messageID, request: datagram, response: answer)
+            session.cache.store(messageID: header.messageID, request: cacheKey, response: answer)
             session.state = .registered(groups: joined, member: member)
             sessions[header.responderSPI] = session
             return actions + answer.map { .send(datagram: $0, to: peer) }

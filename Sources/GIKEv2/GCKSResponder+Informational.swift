@@ -14,14 +14,17 @@ extension GCKSResponder {
         if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "INFORMATIONAL") {
             return answered
         }
-        let opened: OpenedIKEv2Message
-        do {
-            opened = try SKProtection.open(datagram, protection: session.keys.initiatorProtection)
-            try IKEv2ExchangeRules.check(opened)
-        } catch {
-            return drop("INFORMATIONAL from \(peer): \(error)")
+        let inner: [IKEv2Payload], cacheKey: [UInt8]
+        switch openRequest(datagram, header: header, session: &session) {
+        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .waiting:
+            sessions[header.responderSPI] = session
+            return []
+        case .rejected(let why):
+            sessions[header.responderSPI] = session
+            return drop("INFORMATIONAL from \(peer): \(why)")
         }
-        let deletesIKESA = opened.innerPayloads.contains {
+        let deletesIKESA = inner.contains {
             if case .delete(let d) = $0 { return d.protocolID == IKEv2ProtocolID.ike } else { return false }
         }
         do {
@@ -30,7 +33,7 @@ extension GCKSResponder {
                                            messageID: header.messageID)
             let answer = try seal([], header: answerHeader, session: session)
             session.window.markProcessed(header.messageID)
-            session.cache.store(messageID: header.messageID, request: datagram, response: answer)
+            session.cache.store(messageID: header.messageID, request: cacheKey, response: answer)
             if deletesIKESA {
                 removeSession(header.responderSPI)
                 return answer.map { .send(datagram: $0, to: peer) }

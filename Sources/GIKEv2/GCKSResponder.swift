@@ -114,6 +114,8 @@ struct ResponderSession: Sendable {
     /// The identity GSA_AUTH authenticated and what proved it, for GSA_REGISTRATION.
     var memberIdentity: IdentificationPayload?
     var memberCredential: MemberCredential?
+    /// A fragmented request being reassembled (RFC 7383 §2.6).
+    var requestFragments = RequestFragments()
     var state: State
 
     enum State: Sendable {

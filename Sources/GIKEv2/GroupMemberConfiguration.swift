@@ -77,6 +77,9 @@ public struct GroupMemberConfiguration: Sendable {
     public var nonceLength: Int
     /// Whether IKE_SA_INIT announces IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
     public var announceFragmentation: Bool = true
+    /// Largest request sent whole once fragmentation is negotiated; nil for the RFC 7383 §2.5.1
+    /// defaults (576-octet IPv4, 1280-octet IPv6 datagrams).
+    public var maximumMessageSize: Int?
 
     public init(server: EndpointAddress, localEndpoint: EndpointAddress, groupID: IdentificationPayload,
                 identity: IdentificationPayload, preSharedKey: SecretBytes?, credential: SignatureCredential? = nil,

@@ -7,7 +7,7 @@ extension GroupMemberInitiator {
     /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, [CERT,] AUTH, IDg, [SAg,] [N(GROUP_SENDER)]},
     /// AUTH over RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15), by certificate
     /// (RFC 7427) when we have one, else by PSK.
-    func makeGSAAuthRequest(_ context: AuthContext) throws -> [UInt8] {
+    func makeGSAAuthRequest(_ context: AuthContext) throws -> [[UInt8]] {
         let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initRequest,
                                                         peerNonce: context.nonceResponder, identityKey: context.keys.skPi,
                                                         identity: configuration.identity)
@@ -24,8 +24,7 @@ extension GroupMemberInitiator {
         if let count = configuration.senderIDsRequested { inner.append(.notify(.groupSender(count: count))) }
         let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
                                  exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.initiatorFlag, messageID: 1)
-        return try SKProtection.seal(header: header, innerPayloads: inner, iv: random.bytes(context.keys.initiatorProtection.ivLength),
-                                     protection: context.keys.initiatorProtection)
+        return try sealRequest(inner, header: header, keys: context.keys, fragmentation: context.fragmentation)
     }
 
     /// SAg (RFC 9838 §4.3): one ESP proposal and one GIKE_UPDATE proposal with the same number
@@ -108,7 +107,8 @@ extension GroupMemberInitiator {
         do {
             let holdings = try GroupPolicyAcceptance.accept(gsa: gsa, kd: kd, keys: context.keys, configuration: configuration,
                                                             transportMode: notifies.contains { $0.messageType == IKEv2NotifyType.useTransportMode })
-            state = .registered(RegisteredContext(holdings: holdings, spiResponder: context.spiResponder, keys: context.keys))
+            state = .registered(RegisteredContext(holdings: holdings, spiResponder: context.spiResponder, keys: context.keys,
+                                                  fragmentation: context.fragmentation))
             pending = nil
             return [.cancelTimer(Self.retransmitTimer)] + installActions(for: holdings, sender: configuration.senderIDsRequested != nil)
         } catch {

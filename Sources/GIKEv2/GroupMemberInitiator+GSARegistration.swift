@@ -21,9 +21,7 @@ extension GroupMemberInitiator {
             let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
                                      exchangeType: IKEv2ExchangeType.gsaRegistration, flags: IKEv2Header.initiatorFlag,
                                      messageID: messageID)
-            let request = try SKProtection.seal(header: header, innerPayloads: inner,
-                                                iv: random.bytes(context.keys.initiatorProtection.ivLength),
-                                                protection: context.keys.initiatorProtection)
+            let request = try sealRequest(inner, header: header, keys: context.keys, fragmentation: context.fragmentation)
             context.pendingRegistration = PendingRegistration(messageID: messageID, groupID: group, senderIDsRequested: senderIDsRequested)
             context.lastRegistrationError = nil
             state = .registered(context)

@@ -86,8 +86,11 @@ extension GroupMemberInitiator {
             let shared = try context.keyExchange.sharedSecret(peerPublicValue: keyExchange.data)
             let keys = try IKESAKeys(suite: suite, sharedSecret: shared, nonceInitiator: context.nonce, nonceResponder: nonce,
                                      spiInitiator: spiInitiator, spiResponder: header.responderSPI)
+            let fragmentation = configuration.announceFragmentation
+                && notifies.contains { $0.messageType == IKEv2NotifyType.ikev2FragmentationSupported }
             var auth = AuthContext(spiResponder: header.responderSPI, suite: suite, keys: keys, initRequest: context.request,
-                                   initResponse: datagram, nonceInitiator: context.nonce, nonceResponder: nonce, request: [])
+                                   initResponse: datagram, nonceInitiator: context.nonce, nonceResponder: nonce, request: [],
+                                   fragmentation: fragmentation)
             auth.request = try makeGSAAuthRequest(auth)
             state = .authenticating(auth)
             return [.log(LogEvent(.info, "GM-INIT-DONE", "IKE SA established with \(configuration.server); sending GSA_AUTH"))]

@@ -42,7 +42,10 @@ public struct GroupMemberInitiator: Sendable {
         var initResponse: [UInt8]
         var nonceInitiator: [UInt8]
         var nonceResponder: [UInt8]
-        var request: [UInt8]
+        /// The GSA_AUTH request as sent: one datagram, or its fragments (RFC 7383 §2.5).
+        var request: [[UInt8]]
+        /// Both ends announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
+        var fragmentation: Bool
         /// SKF fragments of the response received so far (RFC 7383 §2.6).
         var fragments = FragmentCollector()
     }
@@ -63,6 +66,7 @@ public struct GroupMemberInitiator: Sendable {
         /// Groups joined later with GSA_REGISTRATION (RFC 9838 §2.3.2).
         var additionalGroups: [GroupMemberHoldings] = []
         var pendingRegistration: PendingRegistration?
+        var fragmentation: Bool
         var lastRegistrationError: GIKEv2Error?
     }
 
@@ -199,11 +203,22 @@ public struct GroupMemberInitiator: Sendable {
         }
     }
 
-    mutating func send(_ datagram: [UInt8], now: EngineTime) -> [Action] {
-        let request = PendingRequest(datagrams: [datagram], destination: configuration.server, sentAt: now,
+    mutating func send(_ datagram: [UInt8], now: EngineTime) -> [Action] { send([datagram], now: now) }
+
+    /// Sends a request (whole, or all its fragments) and starts its retransmission schedule.
+    mutating func send(_ datagrams: [[UInt8]], now: EngineTime) -> [Action] {
+        let request = PendingRequest(datagrams: datagrams, destination: configuration.server, sentAt: now,
                                      schedule: configuration.retransmission)
         pending = request
-        return [.send(datagram: datagram, to: configuration.server), .scheduleTimer(Self.retransmitTimer, at: request.deadline)]
+        return datagrams.map { .send(datagram: $0, to: configuration.server) } + [.scheduleTimer(Self.retransmitTimer, at: request.deadline)]
+    }
+
+    /// Protects one of our requests, in fragments when negotiated and needed (RFC 7383 §2.5).
+    func sealRequest(_ payloads: [IKEv2Payload], header: IKEv2Header, keys: IKESAKeys, fragmentation: Bool) throws -> [[UInt8]] {
+        try MessageFragmentation.seal(payloads, header: header, protection: keys.initiatorProtection, fragment: fragmentation,
+                                      limit: MessageFragmentation.limit(configured: configuration.maximumMessageSize,
+                                                                        peer: configuration.server),
+                                      random: random)
     }
 
     mutating func fail(_ error: GIKEv2Error) -> [Action] {

@@ -47,6 +47,23 @@ struct CertificateAuthTests {
         #expect(holdings.dataSecuritySAs.first?.keyMaterial == directory.snapshot[0].dataSecuritySAs.first?.keyMaterial)
     }
 
+    @Test("A GSA_AUTH request carrying a certificate goes in fragments; a repeated fragment 1 gets the cached answer, others are ignored")
+    func fragmentedRequest() throws {
+        let (gcks, _) = try Self.gcks()
+        let harness = RegistrationSetup.run(gcks: gcks, member: try Self.member(), start: Self.inValidity)
+        #expect(harness.left.holdings != nil)
+        let requests = harness.delivered.filter { $0.from == RegistrationSetup.memberAddress }.map(\.bytes)
+        let fragments = Array(requests.dropFirst())
+        #expect(fragments.count >= 2 && fragments.allSatisfy { $0.count <= 544 }, "RFC 7383 §2.5.1 IPv4 threshold")
+        let answers = harness.delivered.filter { $0.from == RegistrationSetup.gcksAddress }.map(\.bytes).dropFirst()
+        var replay = harness.right
+        let dropped = replay.statistics.datagramsDropped
+        #expect(replay.handle(datagram: fragments[1], from: RegistrationSetup.memberAddress, now: Self.inValidity).sentDatagrams.isEmpty)
+        #expect(replay.statistics.datagramsDropped == dropped, "ignored, not counted as garbage (RFC 7383 §2.6.1)")
+        let again = replay.handle(datagram: fragments[0], from: RegistrationSetup.memberAddress, now: Self.inValidity).sentDatagrams
+        #expect(again == Array(answers))
+    }
+
     @Test("An Ed25519 GM identified by RFC822 address joins")
     func ed25519Member() throws {
         let member = try Self.member(identity: IdentificationPayload(idType: IdentificationPayload.rfc822Address, data: Array("gm2@example.net".utf8)),
