@@ -121,3 +121,28 @@ struct CertificateAuthTests {
         #expect(harness.left.failure == .peerRefused(notify: IKEv2NotifyType.authenticationFailed))
     }
 }
+
+extension CertificateAuthTests {
+    @Test("Mutated fragments of a certificate GSA_AUTH request never crash the GCKS nor admit anyone")
+    func fragmentedRequestSweep() throws {
+        let (gcks, directory) = try Self.gcks()
+        var gcksAfterInit = gcks
+        var member = try Self.member()
+        let from = RegistrationSetup.memberAddress, server = RegistrationSetup.gcksAddress
+        let initRequest = member.start(now: Self.inValidity).sentDatagrams[0]
+        let initResponse = gcksAfterInit.handle(datagram: initRequest, from: from, now: Self.inValidity).sentDatagrams[0]
+        let fragments = member.handle(datagram: initResponse, from: server, now: Self.inValidity).sentDatagrams
+        #expect(fragments.count >= 2)
+        for (index, fragment) in fragments.enumerated() {
+            WireMutator.forEachMutation(of: fragment, randomRuns: 100) { mutated in
+                guard mutated != fragment else { return }
+                var copy = gcksAfterInit
+                for (other, original) in fragments.enumerated() {
+                    _ = copy.handle(datagram: other == index ? mutated : original, from: from, now: Self.inValidity)
+                }
+                #expect(copy.statistics.registrations == 0)
+            }
+        }
+        #expect(directory.snapshot[0].members.isEmpty)
+    }
+}
