@@ -47,6 +47,7 @@ extension GCKSResponder {
             actions = [.log(LogEvent(.error, "GCKS-SEAL-FAILED", "could not protect the GSA_AUTH response to \(peer): \(error)"))]
         }
         if case .registered = session.state { statistics.registrations += 1 } else { statistics.registrationFailures += 1 }
+        halfOpenCount -= 1  // the SA left awaitingAuth, whatever the outcome
         sessions[header.responderSPI] = session
         return actions
     }

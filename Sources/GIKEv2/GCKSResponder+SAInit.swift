@@ -106,6 +106,7 @@ extension GCKSResponder {
                                                       initResponse: response, nonceInitiator: nonce, nonceResponder: nonceResponder,
                                                       fragmentationSupported: fragmentation, state: .awaitingAuth)
             sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)] = spiResponder
+            halfOpenCount += 1
             return log + [.scheduleTimer(TimerID("gcks-halfopen-\(spiResponder)"),
                                          at: now.adding(milliseconds: configuration.halfOpenLifetimeMilliseconds)),
                           .send(datagram: response, to: peer)]

@@ -34,7 +34,9 @@ public struct GCKSResponder: Sendable {
 
     /// Registration SAs currently held (half-open and established).
     public var sessionCount: Int { sessions.count }
-    public var halfOpenCount: Int { sessions.values.filter { !$0.isEstablished }.count }
+    /// IKE SAs waiting for their GSA_AUTH, kept as a count so the COOKIE decision of every
+    /// IKE_SA_INIT costs nothing (RFC 7296 §2.6).
+    public internal(set) var halfOpenCount = 0
 
     /// One datagram from `peer` (an IKE message without non-ESP marker).
     public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
@@ -83,6 +85,7 @@ public struct GCKSResponder: Sendable {
 
     mutating func removeSession(_ spi: UInt64) {
         guard let session = sessions.removeValue(forKey: spi) else { return }
+        if !session.isEstablished { halfOpenCount -= 1 }
         sessionByInitiator[InitiatorKey(spi: session.spiInitiator, peer: session.peer)] = nil
     }
 

@@ -20,6 +20,7 @@ struct RegistrationErrorTests {
         #expect(harness.left.failure == .peerRefused(notify: IKEv2NotifyType.authenticationFailed))
         #expect(harness.left.holdings == nil)
         #expect(harness.right.statistics.registrationFailures == 1 && harness.right.statistics.registrations == 0)
+        #expect(harness.right.halfOpenCount == 0, "a refused SA is no longer half-open")
         #expect(directory.snapshot[0].members.isEmpty)
         #expect(directory.snapshot[0].senderIDs?.next == 0, "no Sender-ID is spent on a failed registration")
     }

@@ -36,6 +36,7 @@ struct RegistrationTests {
         #expect(holdings.deactivationDelay == 30)
         #expect(!holdings.transportMode)
         #expect(harness.right.statistics.registrations == 1)
+        #expect(harness.right.halfOpenCount == 0 && harness.right.sessionCount == 1)
         #expect(harness.left.failure == nil)
         // The GM installs what it holds: a sender's TEK both ways, the rekey SA inbound only.
         let installs = harness.leftActions.installs
