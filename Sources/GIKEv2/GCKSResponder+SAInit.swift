@@ -22,6 +22,11 @@ extension GCKSResponder {
         do {
             message = try IKEv2Message.parse(datagram)
             try message.checkClearRules()
+        } catch WireError.unsupportedCriticalPayload(let type, _) {
+            // RFC 7296 §2.5: refuse the message, naming the payload type in the notification data.
+            statistics.datagramsDropped += 1
+            return [.send(datagram: notifyOnly(header, NotifyPayload(messageType: IKEv2NotifyType.unsupportedCriticalPayload,
+                                                                      data: [type])), to: peer)]
         } catch {
             return drop("IKE_SA_INIT from \(peer): \(error)")
         }

@@ -45,6 +45,8 @@ public struct GCKSResponder: Sendable {
         do {
             var reader = WireReader(bytes: datagram, context: "IKEv2 header")
             header = try IKEv2Header.read(from: &reader)
+        } catch WireError.unsupportedVersion(_, let major, _) where major > 2 {
+            return answerUnsupportedVersion(datagram, peer: peer, major: major)
         } catch {
             return drop("not an IKEv2 message from \(peer): \(error)")
         }
@@ -87,6 +89,24 @@ public struct GCKSResponder: Sendable {
         guard let session = sessions.removeValue(forKey: spi) else { return }
         if !session.isEstablished { halfOpenCount -= 1 }
         sessionByInitiator[InitiatorKey(spi: session.spiInitiator, peer: session.peer)] = nil
+    }
+
+    /// INVALID_MAJOR_VERSION, unprotected, with our highest version in the header (RFC 7296
+    /// §1.5, §2.5), for a request of a later major version; anything else is dropped.
+    mutating func answerUnsupportedVersion(_ datagram: [UInt8], peer: EndpointAddress, major: UInt8) -> [Action] {
+        guard datagram.count >= 28, datagram[19] & IKEv2Header.responseFlag == 0 else {
+            return drop("version \(major) message from \(peer) is not a request")
+        }
+        statistics.datagramsDropped += 1
+        let spiInitiator = Array(datagram[0..<8]).bigEndianValue, spiResponder = Array(datagram[8..<16]).bigEndianValue
+        let messageID = UInt32(Array(datagram[20..<24]).bigEndianValue)
+        let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: spiResponder, exchangeType: datagram[18],
+                                 flags: IKEv2Header.responseFlag, messageID: messageID)
+        guard let answer = try? IKEv2Message(header: header, payloads: [
+            .notify(NotifyPayload(messageType: IKEv2NotifyType.invalidMajorVersion)),
+        ]).serializedBytes() else { return [] }
+        return [.send(datagram: answer, to: peer),
+                .log(LogEvent(.info, "GCKS-VERSION", "answered INVALID_MAJOR_VERSION to a version \(major) request from \(peer)"))]
     }
 
     mutating func drop(_ reason: String) -> [Action] {

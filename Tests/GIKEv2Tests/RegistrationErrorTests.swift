@@ -107,4 +107,29 @@ struct RegistrationErrorTests {
         }
         #expect(gcks.statistics.datagramsDropped == inputs.count)
     }
+
+    @Test("A request of a later major version is answered INVALID_MAJOR_VERSION with version 2 (RFC 7296 §1.5)")
+    func laterMajorVersion() throws {
+        var gcks = try RegistrationSetup.gcks(try Self.demoDirectory())
+        var member = try RegistrationSetup.member()
+        var request = member.start(now: .zero).sentDatagrams[0]
+        request[17] = 0x30
+        let answer = try #require(gcks.handle(datagram: request, from: RegistrationSetup.memberAddress, now: .zero).sentDatagrams.first)
+        let message = try IKEv2Message.parse(answer)
+        #expect(message.header.majorVersion == 2 && message.header.isResponse)
+        #expect(message.payloads == [.notify(NotifyPayload(messageType: IKEv2NotifyType.invalidMajorVersion))])
+        #expect(gcks.sessionCount == 0)
+    }
+
+    @Test("An unknown critical payload in IKE_SA_INIT is answered UNSUPPORTED_CRITICAL_PAYLOAD naming its type (RFC 7296 §2.5)")
+    func unknownCriticalPayload() throws {
+        var gcks = try RegistrationSetup.gcks(try Self.demoDirectory())
+        var member = try RegistrationSetup.member()
+        var message = try IKEv2Message.parse(member.start(now: .zero).sentDatagrams[0])
+        message.payloads.append(.unknown(type: 200, critical: true, body: [1, 2, 3]))
+        let answer = try #require(gcks.handle(datagram: try message.serializedBytes(), from: RegistrationSetup.memberAddress,
+                                              now: .zero).sentDatagrams.first)
+        #expect(try IKEv2Message.parse(answer).payloads == [.notify(NotifyPayload(messageType: IKEv2NotifyType.unsupportedCriticalPayload,
+                                                                                   data: [200]))])
+    }
 }
