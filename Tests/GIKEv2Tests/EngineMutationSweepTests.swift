@@ -46,6 +46,12 @@ struct EngineMutationSweepTests {
                           authRequest: authRequest, authResponse: authResponse, directory: directory)
     }
 
+    /// The only answer a damaged protected request may get: the unprotected INVALID_MAJOR_VERSION
+    /// for a version nibble raised above 2 (RFC 7296 §1.5), which reveals nothing.
+    static func isVersionRefusal(_ datagram: [UInt8]) -> Bool {
+        (try? IKEv2Message.parse(datagram))?.payloads == [.notify(NotifyPayload(messageType: IKEv2NotifyType.invalidMajorVersion))]
+    }
+
     @Test("The unmutated transcript registers (so the sweep starts from valid messages)")
     func transcriptIsValid() throws {
         let t = try Self.transcript()
@@ -70,7 +76,7 @@ struct EngineMutationSweepTests {
             var gcks = t.gcksAfterInit
             let sent = gcks.handle(datagram: mutated, from: RegistrationSetup.memberAddress, now: .zero).sentDatagrams
             registered += gcks.statistics.registrations
-            if !sent.isEmpty { Issue.record("a damaged GSA_AUTH was answered: \(mutated)") }
+            if !sent.allSatisfy(Self.isVersionRefusal) { Issue.record("a damaged GSA_AUTH was answered: \(mutated)") }
         }
         #expect(registered == 0)
         #expect(t.directory.snapshot[0].members == membersBefore)
@@ -181,9 +187,10 @@ extension EngineMutationSweepTests {
             WireMutator.forEachMutation(of: request, randomRuns: 200) { mutated in
                 guard mutated != request else { return }
                 var gcks = registeredGCKS
-                answered += gcks.handle(datagram: mutated, from: RegistrationSetup.memberAddress, now: .zero).sentDatagrams.count
+                answered += gcks.handle(datagram: mutated, from: RegistrationSetup.memberAddress, now: .zero).sentDatagrams
+                    .filter { !Self.isVersionRefusal($0) }.count
             }
-            #expect(answered == 0, "damaged requests fail integrity and are dropped")
+            #expect(answered == 0, "damaged requests fail integrity and are dropped (a later version number aside)")
         }
         #expect(directory.snapshot[1].members.isEmpty)
     }
