@@ -30,6 +30,15 @@ let package = Package(
 
         // Vendor GDOI exports -> native policies + migration report. Pure: bytes in, values out.
         .target(name: "GDOIImport", dependencies: ["XMLSupport", "GroupPolicy", "GroupKeyTypes"], swiftSettings: strict),
+        // Protocol engines: pure state machines (datagram in, actions out). EngineCore has what
+        // every engine shares; GroupState is the one key state GDOI and G-IKEv2 both serve from.
+        .target(name: "EngineCore", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
+        .target(name: "GroupState", dependencies: ["GroupPolicy", "GroupKeyCrypto", "GroupKeyTypes", "LKH"],
+                swiftSettings: strict),
+        .target(name: "GIKEv2", dependencies: ["EngineCore", "GroupState", "GIKEv2Wire", "WireCore", "GroupKeyCrypto",
+                                               "GroupKeyTypes", "GroupPolicy", "LKH",
+                                               .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
 
         // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
         .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
@@ -52,7 +61,7 @@ let package = Package(
 
 
         // Test support: hex, vector files, deterministic randomness.
-        .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
+        .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto", "EngineCore"], swiftSettings: strict),
 
         // Command line.
         .executableTarget(
@@ -73,6 +82,18 @@ let package = Package(
         .testTarget(name: "LKHTests", dependencies: ["LKH", "GroupKeyCrypto", "GroupKeyTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
+        .testTarget(name: "EngineCoreTests", dependencies: ["EngineCore"], swiftSettings: strict),
+        .testTarget(name: "GroupStateTests", dependencies: ["GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH",
+                                                            "GroupKeyTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(
+            name: "GIKEv2Tests",
+            dependencies: ["GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupPolicy", "GroupKeyCrypto",
+                           "GroupKeyTypes", "WireCore", "LKH", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "GroupPolicyTests",
             dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],

@@ -1,0 +1,52 @@
+import EngineCore
+import GIKEv2Wire
+
+/// How a GCKS answers registrations, apart from the groups themselves (which come from the
+/// shared `GroupDirectory`).
+public struct GCKSConfiguration: Sendable {
+    /// The address and port the GCKS receives on, hashed into NAT_DETECTION_SOURCE_IP
+    /// (RFC 7296 §2.23).
+    public var localEndpoint: EndpointAddress
+    /// The GCKS's IDr (RFC 7296 §3.5).
+    public var identity: IdentificationPayload
+    /// Half-open IKE SAs at or above which IKE_SA_INIT must carry a valid COOKIE (RFC 7296 §2.6).
+    public var cookieThreshold: Int
+    /// How long a half-open IKE SA waits for its GSA_AUTH before it is dropped.
+    public var halfOpenLifetimeMilliseconds: Int64
+    /// How long an established registration SA is kept (RFC 9838 §2.3.3: the GCKS decides).
+    public var registrationSALifetimeMilliseconds: Int64
+    /// Nonce length the GCKS sends: 32 octets, above the 16 minimum and half the largest PRF key
+    /// (RFC 7296 §2.10, §3.9).
+    public var nonceLength: Int
+    /// Largest IKE message sent whole to a member that announced IKEV2_FRAGMENTATION_SUPPORTED;
+    /// larger protected messages go as SKF fragments (RFC 7383 §2.5). Nil: the RFC 7383 §2.5.1
+    /// defaults, 576-octet IPv4 and 1280-octet IPv6 datagrams less IP, UDP and non-ESP marker.
+    public var maximumMessageSize: Int?
+    /// Our certificate and key, to authenticate to members that authenticate with certificates
+    /// (RFC 7427); members using a PSK get a PSK AUTH.
+    public var credential: SignatureCredential?
+
+    public init(localEndpoint: EndpointAddress, identity: IdentificationPayload, cookieThreshold: Int = 1_000,
+                halfOpenLifetimeMilliseconds: Int64 = 30_000, registrationSALifetimeMilliseconds: Int64 = 600_000,
+                nonceLength: Int = 32, maximumMessageSize: Int? = nil, credential: SignatureCredential? = nil) {
+        self.localEndpoint = localEndpoint
+        self.identity = identity
+        self.cookieThreshold = cookieThreshold
+        self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
+        self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
+        self.nonceLength = nonceLength
+        self.maximumMessageSize = maximumMessageSize
+        self.credential = credential
+    }
+}
+
+/// Counters an operator watches; every dropped datagram is counted, never silently lost.
+public struct GCKSStatistics: Sendable, Equatable {
+    public var datagramsReceived = 0
+    public var datagramsDropped = 0
+    public var retransmissionsAnswered = 0
+    public var cookiesDemanded = 0
+    public var registrations = 0
+    public var registrationFailures = 0
+    public init() {}
+}

@@ -1,0 +1,109 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import WireCore
+
+extension GCKSResponder {
+    /// The window and cache check every request on an established SA goes through (RFC 7296
+    /// §2.1, §2.3): nil for a new request to process; otherwise the actions that answer a
+    /// retransmission from the cache or drop the datagram.
+    mutating func screenRequest(_ datagram: [UInt8], header: IKEv2Header, session: ResponderSession,
+                                peer: EndpointAddress, name: String) -> [Action]? {
+        switch session.window.classify(header.messageID) {
+        case .retransmission:
+            guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
+                // Fragments other than the first of an answered request are ignored (RFC 7383 §2.6.1).
+                if header.nextPayload == IKEv2PayloadType.encryptedFragment { return [] }
+                return drop("\(name) from \(peer) reuses Message ID \(header.messageID) with different content")
+            }
+            statistics.retransmissionsAnswered += 1
+            return cached.map { .send(datagram: $0, to: peer) }
+        case .outsideWindow:
+            return drop("\(name) from \(peer) with Message ID \(header.messageID) outside the window (RFC 7296 §2.3)")
+        case .new:
+            return nil
+        }
+    }
+
+    /// GSA_REGISTRATION (RFC 9838 §2.3.2, Figs. 6-8) over a registered member's IKE SA:
+    /// SK{IDg, [SAg,] [N(GROUP_SENDER)]} joins another group (or the same one again) and is
+    /// answered SK{GSA, KD, [N]} or SK{N}; SK{IDg, N(error)} is the member leaving or refusing
+    /// the policy, answered SK{}.
+    mutating func handleGSARegistration(_ datagram: [UInt8], header: IKEv2Header, peer: EndpointAddress,
+                                        now: EngineTime) -> [Action] {
+        guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI,
+              case .registered(let groups, let member) = session.state,
+              let identity = session.memberIdentity, let credential = session.memberCredential else {
+            return drop("GSA_REGISTRATION from \(peer) for an IKE SA that is not registered")
+        }
+        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_REGISTRATION") {
+            return answered
+        }
+        let inner: [IKEv2Payload], cacheKey: [UInt8]
+        switch openRequest(datagram, header: header, session: &session) {
+        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .waiting:
+            sessions[header.responderSPI] = session
+            return []
+        case .rejected(let why):
+            sessions[header.responderSPI] = session
+            return drop("GSA_REGISTRATION from \(peer): \(why)")
+        }
+        let request = GSAAuthRequest(inner)
+        var payloads: [IKEv2Payload] = []
+        var actions: [Action] = []
+        var joined = groups
+        let groupName = request.groupName(in: directory)
+        if let leaving = request.errorNotify {
+            actions.append(.log(LogEvent(.info, "GCKS-MEMBER-LEFT",
+                                         "\(peer) \(member) left \(groupName ?? "an unknown group"): \(NotifyName.of(leaving))")))
+            joined.removeAll { $0 == groupName }
+        } else if let groupName, let group = directory.snapshot.first(where: { $0.name == groupName }) {
+            // The SA proved a PSK or a certificate path; another group is joined over it only if
+            // that group trusts the same credential.
+            let trusted: Bool
+            switch credential {
+            case .preSharedKey(let psk):
+                trusted = group.secrets.preSharedKey.map { $0 == psk } ?? false
+            case .certificates(let chain, _):
+                trusted = chain.first.flatMap { leaf in
+                    try? group.secrets.memberTrustAnchors?.verify(leaf, intermediates: Array(chain.dropFirst()), at: now.date)
+                } != nil
+            }
+            let result = trusted
+                ? admit(identity: identity, member: member, groupName: groupName, group: group,
+                        certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
+                        proposals: request.groupProposals, session: session, peer: peer)
+                : .refused(notify: IKEv2NotifyType.authorizationFailed, why: "the IKE SA was authenticated for another credential")
+            switch result {
+            case .admitted(let admitted, let persist, let log):
+                payloads = admitted
+                actions += persist.map { .persist($0) } + [.log(log)]
+                if !joined.contains(groupName) { joined.append(groupName) }
+                statistics.registrations += 1
+            case .refused(let notify, let why):
+                payloads = [.notify(NotifyPayload(messageType: notify))]
+                actions.append(.log(LogEvent(.warning, "GCKS-REGISTRATION-REFUSED", "\(peer) \(member): \(NotifyName.of(notify)): \(why)")))
+                statistics.registrationFailures += 1
+            }
+        } else {
+            payloads = [.notify(NotifyPayload(messageType: IKEv2NotifyType.invalidGroupID))]
+            actions.append(.log(LogEvent(.warning, "GCKS-REGISTRATION-REFUSED", "\(peer) \(member): INVALID_GROUP_ID")))
+            statistics.registrationFailures += 1
+        }
+        do {
+            let answerHeader = IKEv2Header(initiatorSPI: session.spiInitiator, responderSPI: session.spiResponder,
+                                           exchangeType: IKEv2ExchangeType.gsaRegistration, flags: IKEv2Header.responseFlag,
+                                           messageID: header.messageID)
+            let answer = try seal(payloads, header: answerHeader, session: session)
+            session.window.markProcessed(header.messageID)
+            session.cache.store(messageID: header.messageID, request: cacheKey, response: answer)
+            session.state = .registered(groups: joined, member: member)
+            sessions[header.responderSPI] = session
+            return actions + answer.map { .send(datagram: $0, to: peer) }
+        } catch {
+            return [.log(LogEvent(.error, "GCKS-SEAL-FAILED", "could not protect the GSA_REGISTRATION answer to \(peer): \(error)"))]
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import WireCore
+
+/// The GCKS side of G-IKEv2 registration (RFC 9838 §2.3; RFC 7296): answers IKE_SA_INIT and
+/// GSA_AUTH as a pure state machine. Group keys come from the shared `GroupDirectory`, never
+/// from state private to this engine.
+public struct GCKSResponder: Sendable {
+    public let configuration: GCKSConfiguration
+    let directory: GroupDirectory
+    let random: any RandomSource
+    /// Registration IKE SAs by our SPI (the responder SPI).
+    var sessions: [UInt64: ResponderSession] = [:]
+    /// Half-open SAs by the initiator's SPI and address, to recognise a retransmitted IKE_SA_INIT
+    /// (RFC 7296 §2.1).
+    var sessionByInitiator: [InitiatorKey: UInt64] = [:]
+    /// Secret for stateless cookies (RFC 7296 §2.6).
+    let cookieSecret: SecretBytes
+    public internal(set) var statistics = GCKSStatistics()
+
+    struct InitiatorKey: Hashable, Sendable {
+        var spi: UInt64
+        var peer: EndpointAddress
+    }
+
+    public init(configuration: GCKSConfiguration, directory: GroupDirectory, random: any RandomSource) throws {
+        self.configuration = configuration
+        self.directory = directory
+        self.random = random
+        cookieSecret = try random.secret(32)
+    }
+
+    /// Registration SAs currently held (half-open and established).
+    public var sessionCount: Int { sessions.count }
+    /// IKE SAs waiting for their GSA_AUTH, kept as a count so the COOKIE decision of every
+    /// IKE_SA_INIT costs nothing (RFC 7296 §2.6).
+    public internal(set) var halfOpenCount = 0
+
+    /// One datagram from `peer` (an IKE message without non-ESP marker).
+    public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
+        statistics.datagramsReceived += 1
+        let header: IKEv2Header
+        do {
+            var reader = WireReader(bytes: datagram, context: "IKEv2 header")
+            header = try IKEv2Header.read(from: &reader)
+        } catch WireError.unsupportedVersion(_, let major, _) where major > 2 {
+            return answerUnsupportedVersion(datagram, peer: peer, major: major)
+        } catch {
+            return drop("not an IKEv2 message from \(peer): \(error)")
+        }
+        // We only answer requests (RFC 7296 §2.1: responses to our own requests do not exist here).
+        guard !header.isResponse, header.isInitiator else {
+            return drop("\(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not an initiator's request")
+        }
+        switch header.exchangeType {
+        case IKEv2ExchangeType.ikeSAInit:
+            return handleSAInit(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.gsaAuth:
+            return handleGSAAuth(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.informational:
+            return handleInformational(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.gsaRegistration:
+            return handleGSARegistration(datagram, header: header, peer: peer, now: now)
+        default:
+            return drop("exchange \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not handled yet")
+        }
+    }
+
+    /// Expires half-open SAs and closes registration SAs past their lifetime.
+    public mutating func tick(now: EngineTime) -> [Action] {
+        var actions: [Action] = []
+        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
+            let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
+                                              : configuration.halfOpenLifetimeMilliseconds
+            guard now.milliseconds(since: session.createdAt) >= limit else { continue }
+            if case .registered = session.state {
+                actions += closeRegistrationSA(session)
+            } else {
+                removeSession(spi)
+                actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED", "registration IKE SA with \(session.peer) expired")))
+            }
+        }
+        return actions
+    }
+
+    mutating func removeSession(_ spi: UInt64) {
+        guard let session = sessions.removeValue(forKey: spi) else { return }
+        if !session.isEstablished { halfOpenCount -= 1 }
+        sessionByInitiator[InitiatorKey(spi: session.spiInitiator, peer: session.peer)] = nil
+    }
+
+    /// INVALID_MAJOR_VERSION, unprotected, with our highest version in the header (RFC 7296
+    /// §1.5, §2.5), for a request of a later major version; anything else is dropped.
+    mutating func answerUnsupportedVersion(_ datagram: [UInt8], peer: EndpointAddress, major: UInt8) -> [Action] {
+        guard datagram.count >= 28, datagram[19] & IKEv2Header.responseFlag == 0 else {
+            return drop("version \(major) message from \(peer) is not a request")
+        }
+        statistics.datagramsDropped += 1
+        let spiInitiator = Array(datagram[0..<8]).bigEndianValue, spiResponder = Array(datagram[8..<16]).bigEndianValue
+        let messageID = UInt32(Array(datagram[20..<24]).bigEndianValue)
+        let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: spiResponder, exchangeType: datagram[18],
+                                 flags: IKEv2Header.responseFlag, messageID: messageID)
+        guard let answer = try? IKEv2Message(header: header, payloads: [
+            .notify(NotifyPayload(messageType: IKEv2NotifyType.invalidMajorVersion)),
+        ]).serializedBytes() else { return [] }
+        return [.send(datagram: answer, to: peer),
+                .log(LogEvent(.info, "GCKS-VERSION", "answered INVALID_MAJOR_VERSION to a version \(major) request from \(peer)"))]
+    }
+
+    mutating func drop(_ reason: String) -> [Action] {
+        statistics.datagramsDropped += 1
+        return [.log(LogEvent(.warning, "GCKS-DROPPED", reason))]
+    }
+}
+
+/// One registration IKE SA on the GCKS.
+struct ResponderSession: Sendable {
+    let spiInitiator: UInt64
+    let spiResponder: UInt64
+    let peer: EndpointAddress
+    let createdAt: EngineTime
+    let suite: NegotiatedSuite
+    let keys: IKESAKeys
+    /// RealMessage1 and RealMessage2 of RFC 7296 §2.15, and the nonces.
+    let initRequest: [UInt8]
+    let initResponse: [UInt8]
+    let nonceInitiator: [UInt8]
+    let nonceResponder: [UInt8]
+    /// The member sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).
+    let fragmentationSupported: Bool
+    var window = ResponderWindow(firstMessageID: 1)
+    /// Our own requests on the SA (the closing Delete), numbered from 0 (RFC 7296 §2.2).
+    var requests = RequestWindow()
+    var cache = ResponderRetransmitCache()
+    /// The identity GSA_AUTH authenticated and what proved it, for GSA_REGISTRATION.
+    var memberIdentity: IdentificationPayload?
+    var memberCredential: MemberCredential?
+    /// A fragmented request being reassembled (RFC 7383 §2.6).
+    var requestFragments = RequestFragments()
+    var state: State
+
+    enum State: Sendable {
+        /// IKE_SA_INIT answered; waiting for GSA_AUTH.
+        case awaitingAuth
+        /// GSA_AUTH answered with the group's policy and keys; later GSA_REGISTRATIONs add groups.
+        case registered(groups: [String], member: String)
+        /// GSA_AUTH answered with an error; only retransmissions are answered.
+        case refused(notify: UInt16)
+    }
+
+    var isEstablished: Bool {
+        switch state {
+        case .awaitingAuth: return false
+        case .registered, .refused: return true
+        }
+    }
+}

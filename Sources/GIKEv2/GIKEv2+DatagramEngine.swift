@@ -1,0 +1,4 @@
+import EngineCore
+
+extension GCKSResponder: DatagramEngine {}
+extension GroupMemberInitiator: DatagramEngine {}

@@ -1,0 +1,45 @@
+import Foundation
+import GroupPolicy
+
+/// The groups a key server serves, shared by its GDOI and G-IKEv2 engines: one `GroupState` per
+/// group, changed only under the lock, so both engines see one key state. Engines stay pure
+/// functions of their inputs; this is the one piece of state they share by reference.
+public final class GroupDirectory: @unchecked Sendable {
+    // @unchecked: every access to `groups` is under `lock`.
+    private let lock = NSLock()
+    private var groups: [GroupState]
+    /// Member lists the groups' authorization entries may name.
+    public let memberLists: [MemberList]
+
+    public init(groups: [GroupState], memberLists: [MemberList] = []) {
+        self.groups = groups
+        self.memberLists = memberLists
+    }
+
+    /// A copy of every group's state, for status and tests.
+    public var snapshot: [GroupState] {
+        lock.lock()
+        defer { lock.unlock() }
+        return groups
+    }
+
+    /// The name of the group an identification names, if any.
+    public func groupName(idType: UInt8, data: [UInt8]) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return groups.first { $0.isNamed(idType: idType, data: data) }?.name
+    }
+
+    /// Reads or changes one group under the lock. Changes made by `body` stick only if it
+    /// returns normally.
+    public func withGroup<Result>(named name: String,
+                                  _ body: (inout GroupState) throws(GroupStateError) -> Result) throws(GroupStateError) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = groups.firstIndex(where: { $0.name == name }) else { throw .unknownGroup(name) }
+        var copy = groups[index]
+        let result = try body(&copy)
+        groups[index] = copy
+        return result
+    }
+}
