@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// Collects libxml2's structured errors for one parse, schema compilation or validation, so
 /// nothing is printed to stderr and several callers can work at once without a global handler.

@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// Element line numbers. libxml2 keeps a node's line in 16 bits and, past 65,534, only guesses
 /// from neighbouring text; the parser records the exact line of such elements here instead.

@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// Parses untrusted XML with libxml2 under options that rule out the classic XML attacks.
 ///

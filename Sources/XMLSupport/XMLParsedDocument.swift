@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// A parsed document. It owns the libxml2 tree (for schema validation and XPath) and exposes it
 /// as plain `XMLElementNode` values. Not shared across tasks: parse one per file.

@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// A compiled W3C XML Schema. Compile once, validate many documents: libxml2 only reads a
 /// compiled schema during validation, and each validation gets its own context.
