@@ -1,0 +1,195 @@
+import EngineCore
+import Foundation
+import Logging
+import NIOCore
+import WireCore
+
+/// Runs one pure engine (`DatagramEngine`) on one event loop: datagrams in, actions performed.
+/// It is the thin "datagram in -> actions out -> perform" loop of ARCHITECTURE.md practice 1, and
+/// the only place the engine is touched, so the engine stays single-threaded.
+///
+/// `@unchecked Sendable`: confined to `eventLoop`; every entry point asserts it, and timers and
+/// channel callbacks run there.
+final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable {
+    /// How to reach a peer: the channel its last datagram came in on, and whether it put a
+    /// non-ESP marker before the IKE header (we answer in the same framing, Action.send).
+    struct Route {
+        var channel: any Channel
+        var listeningPort: ListeningPort
+        var marker: Bool
+    }
+
+    /// More remembered peers than this and the table is cleared (spoofed sources must not grow
+    /// it without bound); a cleared peer's next datagram teaches its route again.
+    static var maximumRoutes: Int { 65_536 }
+
+    let eventLoop: any EventLoop
+    let logger: Logger
+    let clock: @Sendable () -> EngineTime
+    private(set) var engine: Engine?
+    private var routes: [EndpointAddress: Route] = [:]
+    private var timers: [TimerID: Scheduled<Void>] = [:]
+    private var stopped = false
+    /// Called after every step with the engine as it now stands (the member watches for its end).
+    var afterStep: ((Engine) -> Void)?
+    /// Counters for status and tests.
+    private(set) var ikev1Dropped = 0
+    private(set) var unclassifiedDropped = 0
+
+    init(eventLoop: any EventLoop, logger: Logger,
+         clock: @escaping @Sendable () -> EngineTime = { EngineTime(date: Date()) }) {
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Installs the engine (built once the sockets are bound and their addresses known) and
+    /// performs its first actions.
+    func install(_ engine: Engine, defaultRoute: Route?, start: ((inout Engine, EngineTime) -> [Action])? = nil) {
+        eventLoop.preconditionInEventLoop()
+        self.engine = engine
+        if let defaultRoute { self.defaultRoute = defaultRoute }
+        if let start, var current = self.engine {
+            let actions = start(&current, clock())
+            self.engine = current
+            perform(actions)
+        }
+    }
+
+    /// Where a send goes when the peer has not spoken yet (the member's server).
+    private var defaultRoute: Route?
+
+    /// One datagram as the socket delivered it.
+    func receive(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel, port: ListeningPort) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, var current = engine else { return }
+        guard let peer = EndpointAddress(socketAddress: envelope.remoteAddress) else { return }
+        let kind: DatagramKind
+        do { kind = try DatagramClassifier.classify(envelope.data, port: port) } catch {
+            unclassifiedDropped += 1
+            logger.debug("datagram dropped", metadata: ["code": "GW-UNCLASSIFIED", "peer": "\(peer)", "reason": "\(error)"])
+            return
+        }
+        switch kind {
+        case .ikev2(let message):
+            // The classifier stripped a marker iff the message is shorter than the datagram.
+            let marker = message.readableBytes < envelope.data.readableBytes
+            remember(peer, Route(channel: channel, listeningPort: port, marker: marker))
+            let actions = current.handle(datagram: Array(message.readableBytesView), from: peer, now: clock())
+            engine = current
+            perform(actions)
+        case .isakmp:
+            // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1): no GDOI engine yet.
+            ikev1Dropped += 1
+            logger.info("IKEv1 datagram dropped: the GDOI engine is not available", metadata: ["code": "GW-IKEV1-DROPPED", "peer": "\(peer)"])
+        case .esp, .natKeepalive:
+            unclassifiedDropped += 1
+            logger.debug("ESP or NAT-keepalive dropped", metadata: ["code": "GW-NOT-IKE", "peer": "\(peer)"])
+        }
+    }
+
+    private func remember(_ peer: EndpointAddress, _ route: Route) {
+        if routes[peer] == nil && routes.count >= Self.maximumRoutes { routes.removeAll(keepingCapacity: true) }
+        routes[peer] = route
+    }
+
+    /// Performs actions in order (Action: persist before the send that follows it).
+    func perform(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .send(let datagram, let peer):
+                send(datagram, to: peer)
+            case .scheduleTimer(let id, let deadline):
+                schedule(id, at: deadline)
+            case .cancelTimer(let id):
+                timers.removeValue(forKey: id)?.cancel()
+            case .installSA(let installation):
+                // The data plane (GroupSA) is not built yet; the member reads its holdings instead.
+                logger.info("SA installed", metadata: ["code": "GW-SA-INSTALL", "sa": "\(installation.reference)",
+                                                       "direction": "\(installation.direction.rawValue)"])
+            case .removeSA(let reference):
+                logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
+            case .persist(let record):
+                // No KeyStore yet: state lives as long as the process.
+                logger.debug("state change not persisted (no key store)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
+            case .log(let event):
+                // LogEvent never carries key material (EngineCore.Action).
+                logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
+            }
+        }
+        if let afterStep, let engine { afterStep(engine) }
+    }
+
+    private func send(_ datagram: [UInt8], to peer: EndpointAddress) {
+        guard let route = routes[peer] ?? defaultRoute else {
+            logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+            return
+        }
+        var buffer = route.channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
+        if route.marker || route.listeningPort == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
+        buffer.writeBytes(datagram)
+        do {
+            let address = try peer.socketAddress
+            route.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        } catch {
+            logger.warning("cannot address peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+        }
+    }
+
+    private func schedule(_ id: TimerID, at deadline: EngineTime) {
+        timers.removeValue(forKey: id)?.cancel()
+        guard !stopped else { return }
+        let delay = max(0, deadline.milliseconds(since: clock()))
+        timers[id] = eventLoop.scheduleTask(in: .milliseconds(delay)) { [self] in fire(id) }
+    }
+
+    private func fire(_ id: TimerID) {
+        timers[id] = nil
+        guard !stopped, var current = engine else { return }
+        let actions = current.tick(now: clock())
+        engine = current
+        perform(actions)
+    }
+
+    /// Cancels every timer; later datagrams and timers are ignored.
+    func stop() {
+        eventLoop.preconditionInEventLoop()
+        stopped = true
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        afterStep = nil
+    }
+}
+
+extension EngineCore.LogEvent.Level {
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}
+
+/// Hands a datagram channel's reads to the driver.
+final class EngineDatagramHandler<Engine: DatagramEngine & Sendable>: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let driver: EngineDriver<Engine>
+    private let port: ListeningPort
+
+    init(driver: EngineDriver<Engine>, port: ListeningPort) {
+        self.driver = driver
+        self.port = port
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        driver.receive(unwrapInboundIn(data), on: context.channel, port: port)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A UDP socket reports ICMP unreachable and the like as errors; they end nothing.
+        driver.logger.debug("socket error", metadata: ["code": "GW-SOCKET-ERROR", "error": "\(error)"])
+    }
+}

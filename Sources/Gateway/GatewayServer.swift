@@ -1,0 +1,129 @@
+import EngineCore
+import Foundation
+import GIKEv2
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import Logging
+import NIOCore
+import NIOPosix
+import WireCore
+
+/// The key server's transport: UDP listeners that classify each datagram (port 848: optional
+/// non-ESP marker, RFC 9838 §2.1.1), hand IKEv2 ones to the GCKS engine and perform its actions.
+/// Every listener and the engine live on one event loop.
+public final class GatewayServer: Sendable {
+    public struct Configuration: Sendable {
+        public var listen: [ListenAddress]
+        /// The GCKS's IDr (RFC 7296 §3.5).
+        public var identity: IdentificationPayload
+        public var logger: Logger
+
+        public init(listen: [ListenAddress], identity: IdentificationPayload = GatewayServer.defaultIdentity,
+                    logger: Logger = Logger(label: "groupkey.gateway")) {
+            self.listen = listen
+            self.identity = identity
+            self.logger = logger
+        }
+    }
+
+    /// IDr when none is configured: FQDN "groupkey-gcks".
+    public static let defaultIdentity = IdentificationPayload(idType: IdentificationPayload.fqdn, data: Array("groupkey-gcks".utf8))
+
+    /// The addresses actually bound, in `listen` order (a requested port 0 is replaced by the port
+    /// the system chose).
+    public let boundAddresses: [EndpointAddress]
+    private let channels: [any Channel]
+    private let driver: EngineDriver<GCKSResponder>
+
+    private init(boundAddresses: [EndpointAddress], channels: [any Channel], driver: EngineDriver<GCKSResponder>) {
+        self.boundAddresses = boundAddresses
+        self.channels = channels
+        self.driver = driver
+    }
+
+    /// Binds every listener and starts serving `directory`. Refuses the bundled demo secrets on
+    /// any non-loopback address.
+    public static func start(configuration: Configuration, directory: GroupDirectory,
+                             random: any RandomSource = SystemRandom(),
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> GatewayServer {
+        guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(none)") }
+        let demoPSK = DemoSecrets.preSharedKey
+        let servesDemoSecret = directory.snapshot.contains { $0.secrets.preSharedKey == demoPSK }
+        if servesDemoSecret, let open = configuration.listen.first(where: { !$0.isLoopback }) {
+            throw .demoSecretOffLoopback(open.description)
+        }
+        let loop = group.next()
+        let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger)
+        var channels: [any Channel] = []
+        var bound: [EndpointAddress] = []
+        do {
+            for address in configuration.listen {
+                let port = listeningPort(address.endpoint.port)
+                let channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EngineDatagramHandler(driver: driver, port: port))
+                        }
+                    }
+                    .bind(to: try address.endpoint.socketAddress).get()
+                channels.append(channel)
+                guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
+                    throw GatewayError.socket("\(address) has no IP address once bound")
+                }
+                bound.append(local)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            if let error = error as? GatewayError { throw error }
+            throw .socket("cannot listen: \(error)")
+        }
+        let engine: GCKSResponder
+        do {
+            engine = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: bound[0], identity: configuration.identity),
+                                       directory: directory, random: random)
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw .engine("\(error)")
+        }
+        let listeners = bound
+        let served = directory.snapshot.map(\.name)
+        try? await loop.submit {
+            driver.install(engine, defaultRoute: nil)
+            configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
+                                                            "listen": "\(listeners.map(\.description).joined(separator: " "))",
+                                                            "groups": "\(served.joined(separator: " "))"])
+        }.get()
+        return GatewayServer(boundAddresses: bound, channels: channels, driver: driver)
+    }
+
+    /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
+    /// anything else as 848 (marker optional).
+    static func listeningPort(_ port: UInt16) -> ListeningPort {
+        switch port {
+        case 500: return .ike
+        case 4500: return .natTraversal
+        default: return .gdoi
+        }
+    }
+
+    /// The GCKS's counters, read on its event loop.
+    public func statistics() async -> GCKSStatistics {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.engine?.statistics ?? GCKSStatistics() }.get()) ?? GCKSStatistics()
+    }
+
+    /// IKEv1 datagrams dropped for want of a GDOI engine.
+    public func ikev1Dropped() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.ikev1Dropped }.get()) ?? 0
+    }
+
+    /// Stops the timers, then closes every listener.
+    public func stop() async {
+        let driver = self.driver
+        try? await driver.eventLoop.submit { driver.stop() }.get()
+        for channel in channels { try? await channel.close() }
+    }
+}
