@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+/// `groupkey serve` as a subprocess on loopback and `groupkey member join` against it, as an
+/// operator would run them. Every step is bounded in time; nothing but 127.0.0.1 is used.
+@Suite struct ServeMemberCommandLineTests {
+    /// A running `groupkey serve`, stopped with SIGTERM.
+    final class Server {
+        let process = Process()
+        let output = Pipe()
+        let errors = Pipe()
+        var address = ""
+
+        init(_ arguments: [String]) throws {
+            let executable = try #require(PolicyCommandLineTests.locateBinary(), "groupkey binary not found")
+            process.executableURL = executable
+            process.arguments = ["serve"] + arguments
+            process.currentDirectoryURL = PolicyCommandLineTests.packageRoot
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+        }
+
+        /// Reads stdout until "listening on ADDR:PORT" or 20 seconds pass.
+        func waitUntilListening() -> Bool {
+            let deadline = Date().addingTimeInterval(20)
+            var text = ""
+            let handle = output.fileHandleForReading
+            while Date() < deadline && process.isRunning {
+                let chunk = handle.availableData
+                if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05); continue }
+                text += String(decoding: chunk, as: UTF8.self)
+                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                    address = String(line.dropFirst("listening on ".count))
+                    return true
+                }
+            }
+            return false
+        }
+
+        /// SIGTERM, then up to 10 seconds for a clean exit (SIGKILL after that).
+        func stop() -> Int32? {
+            if process.isRunning { process.terminate() }
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return nil
+            }
+            return process.terminationStatus
+        }
+    }
+
+    @Test func memberJoinsTheDemoServerAndPrintsJSON() throws {
+        let server = try Server(["--listen", "127.0.0.1:0"])
+        defer { _ = server.stop() }
+        try #require(server.waitUntilListening(), "serve did not report its address")
+        #expect(server.address.hasPrefix("127.0.0.1:"))
+
+        let join = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
+                                                   "--id", "cli.example", "--format", "json", "--timeout", "20"])
+        #expect(join.status == 0, "\(join.output) \(join.errorOutput)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(join.output.utf8)) as? [String: Any])
+        #expect(object["registered"] as? Bool == true)
+        #expect(object["protocol"] as? String == "gikev2")
+        #expect(object["idg"] as? String == "000003e9")
+        let tek = try #require((object["dataSecuritySAs"] as? [[String: Any]])?.first)
+        #expect(tek["protocol"] as? String == "esp")
+        #expect(tek["encryption"] as? Int == 20 && tek["keyBits"] as? Int == 256)
+        #expect(tek["source"] != nil && tek["destination"] != nil && tek["lifetimeSeconds"] as? Int == 3600)
+        #expect(tek["keys"] == nil, "no keys without --show-keys")
+        let rekey = try #require(object["rekeySA"] as? [String: Any])
+        #expect(rekey["keyWrap"] as? Int == 3)
+        #expect((object["senderIDs"] as? [Int])?.count == 1)
+
+        let keys = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
+                                                   "--format", "json", "--show-keys", "--non-esp-marker", "--timeout", "20"])
+        #expect(keys.status == 0, "\(keys.errorOutput)")
+        let withKeys = try #require(try JSONSerialization.jsonObject(with: Data(keys.output.utf8)) as? [String: Any])
+        let keyedTEK = try #require((withKeys["dataSecuritySAs"] as? [[String: Any]])?.first)
+        #expect((keyedTEK["keys"] as? String)?.count == 72, "36 octets of AES-GCM-256 key and salt, in hex")
+
+        let unknown = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "4242",
+                                                      "--timeout", "20"])
+        #expect(unknown.status == 1)
+        #expect(unknown.output.contains("INVALID_GROUP_ID"))
+
+        #expect(server.stop() == 0, "SIGTERM stops serve cleanly")
+    }
+
+    @Test func serveRefusesDemoSecretsOffLoopbackAndBadArguments() throws {
+        let open = try PolicyCommandLineTests.run(["serve", "--listen", "0.0.0.0:0"])
+        #expect(open.status == 2)
+        #expect(open.errorOutput.contains("GW-DEMO-OFF-LOOPBACK"))
+        let bad = try PolicyCommandLineTests.run(["member", "join", "--server", "nowhere", "--group", "1001"])
+        #expect(bad.status == 2)
+        let missing = try PolicyCommandLineTests.run(["member", "join", "--group", "1001"])
+        #expect(missing.status == 2)
+    }
+}
