@@ -19,6 +19,11 @@ struct FramingTests {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             continuation.yield(Array(unwrapInboundIn(data).data.readableBytesView))
         }
+        /// Closing the socket ends the stream, so a reader never waits forever.
+        func channelInactive(context: ChannelHandlerContext) {
+            continuation.finish()
+            context.fireChannelInactive()
+        }
     }
 
     static func rawSocket() async throws -> (any Channel, AsyncStream<[UInt8]>) {
