@@ -89,6 +89,41 @@ import Testing
         #expect(server.stop() == 0, "SIGTERM stops serve cleanly")
     }
 
+    @Test func servesPoliciesWithASecretsFileAndTheMemberReadsAPSKFile() throws {
+        let manager = FileManager.default
+        let directory = manager.temporaryDirectory.appendingPathComponent("groupkey-serve-\(UUID().uuidString)")
+        try manager.createDirectory(at: directory.appendingPathComponent("policies"), withIntermediateDirectories: true)
+        defer { try? manager.removeItem(at: directory) }
+        let root = PolicyCommandLineTests.packageRoot
+        try manager.copyItem(at: root.appendingPathComponent("Policies/demo-group-1001.xml"),
+                             to: directory.appendingPathComponent("policies/demo.xml"))
+        // An RSA key of the engine tests' PKI signs the rekeys; the PSK is the site's own.
+        try manager.copyItem(at: root.appendingPathComponent("Tests/GIKEv2Tests/Vectors/engine-gcks-rsa-key.pem"),
+                             to: directory.appendingPathComponent("rekey.pem"))
+        try Data("# test secrets\ndemo-psk = site-psk-cli\ndemo-rekey-signing-key = file:rekey.pem\n".utf8)
+            .write(to: directory.appendingPathComponent("secrets"))
+        try Data("site-psk-cli\n".utf8).write(to: directory.appendingPathComponent("psk"))
+
+        let server = try Server(["--policies", directory.appendingPathComponent("policies").path,
+                                 "--secrets", directory.appendingPathComponent("secrets").path, "--listen", "127.0.0.1:0"])
+        defer { _ = server.stop() }
+        try #require(server.waitUntilListening(), "serve did not report its address")
+        let join = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
+                                                   "--psk-file", directory.appendingPathComponent("psk").path, "--timeout", "20"])
+        #expect(join.status == 0, "\(join.output) \(join.errorOutput)")
+        #expect(join.output.contains("registered to group 1001"))
+        #expect(join.output.contains("esp SA SPI"))
+        let demo = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001", "--timeout", "20"])
+        #expect(demo.status == 1)
+        #expect(demo.output.contains("AUTHENTICATION_FAILED"))
+        #expect(server.stop() == 0)
+
+        let noSecrets = try PolicyCommandLineTests.run(["serve", "--policies", directory.appendingPathComponent("policies").path,
+                                                        "--listen", "127.0.0.1:0"])
+        #expect(noSecrets.status == 2)
+        #expect(noSecrets.errorOutput.contains("GW-SECRETS"))
+    }
+
     @Test func serveRefusesDemoSecretsOffLoopbackAndBadArguments() throws {
         let open = try PolicyCommandLineTests.run(["serve", "--listen", "0.0.0.0:0"])
         #expect(open.status == 2)
