@@ -11,12 +11,19 @@ import WireCore
 /// `@unchecked Sendable`: confined to `eventLoop`; every entry point asserts it, and timers and
 /// channel callbacks run there.
 final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable {
-    /// How to reach a peer: the channel its last datagram came in on, and whether it put a
-    /// non-ESP marker before the IKE header (we answer in the same framing, Action.send).
-    struct Route {
-        var channel: any Channel
-        var listeningPort: ListeningPort
-        var marker: Bool
+    /// How to reach a peer: the socket its last message came in on and the framing it used (we
+    /// answer in the same framing, Action.send).
+    enum Route {
+        /// UDP; `marker`: the peer put a non-ESP marker before the IKE header.
+        case datagram(any Channel, port: ListeningPort, marker: Bool)
+        /// A TCP connection carrying RFC 8229 frames.
+        case stream(any Channel)
+
+        var channel: any Channel {
+            switch self {
+            case .datagram(let channel, _, _), .stream(let channel): return channel
+            }
+        }
     }
 
     /// More remembered peers than this and the table is cleared (spoofed sources must not grow
@@ -29,6 +36,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     private(set) var engine: Engine?
     private var routes: [EndpointAddress: Route] = [:]
     private var timers: [TimerID: Scheduled<Void>] = [:]
+    private var streams: [ObjectIdentifier: any Channel] = [:]
     private var stopped = false
     /// Called after every step with the engine as it now stands (the member watches for its end).
     var afterStep: ((Engine) -> Void)?
@@ -62,7 +70,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// One datagram as the socket delivered it.
     func receive(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel, port: ListeningPort) {
         eventLoop.preconditionInEventLoop()
-        guard !stopped, var current = engine else { return }
+        guard !stopped, engine != nil else { return }
         guard let peer = EndpointAddress(socketAddress: envelope.remoteAddress) else { return }
         let kind: DatagramKind
         do { kind = try DatagramClassifier.classify(envelope.data, port: port) } catch {
@@ -70,18 +78,49 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
             logger.debug("datagram dropped", metadata: ["code": "GW-UNCLASSIFIED", "peer": "\(peer)", "reason": "\(error)"])
             return
         }
+        // The classifier stripped a marker iff what is left is shorter than the datagram.
+        let marker: Bool
+        if case .ikev2(let message) = kind { marker = message.readableBytes < envelope.data.readableBytes } else { marker = false }
+        deliver(kind, from: peer, route: .datagram(channel, port: port, marker: marker))
+    }
+
+    /// One IKE message from an RFC 8229 stream (Length and marker already removed).
+    func receive(streamMessage message: ByteBuffer, from peer: EndpointAddress, on channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, engine != nil else { return }
+        do {
+            deliver(try DatagramClassifier.classify(message, port: .ike), from: peer, route: .stream(channel))
+        } catch {
+            unclassifiedDropped += 1
+            logger.debug("stream message dropped", metadata: ["code": "GW-UNCLASSIFIED", "peer": "\(peer)", "reason": "\(error)"])
+        }
+    }
+
+    /// A TCP connection opened; `stop()` closes the ones still open.
+    func opened(stream channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        if stopped { channel.close(promise: nil) } else { streams[ObjectIdentifier(channel)] = channel }
+    }
+
+    /// A TCP connection closed: its peer is reachable no more that way.
+    func forget(_ peer: EndpointAddress?, on channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        streams[ObjectIdentifier(channel)] = nil
+        if let peer, let route = routes[peer], route.channel === channel { routes[peer] = nil }
+    }
+
+    private func deliver(_ kind: DatagramKind, from peer: EndpointAddress, route: Route) {
+        guard var current = engine else { return }
         switch kind {
         case .ikev2(let message):
-            // The classifier stripped a marker iff the message is shorter than the datagram.
-            let marker = message.readableBytes < envelope.data.readableBytes
-            remember(peer, Route(channel: channel, listeningPort: port, marker: marker))
+            remember(peer, route)
             let actions = current.handle(datagram: Array(message.readableBytesView), from: peer, now: clock())
             engine = current
             perform(actions)
         case .isakmp:
             // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1): no GDOI engine yet.
             ikev1Dropped += 1
-            logger.info("IKEv1 datagram dropped: the GDOI engine is not available", metadata: ["code": "GW-IKEV1-DROPPED", "peer": "\(peer)"])
+            logger.info("IKEv1 message dropped: the GDOI engine is not available", metadata: ["code": "GW-IKEV1-DROPPED", "peer": "\(peer)"])
         case .esp, .natKeepalive:
             unclassifiedDropped += 1
             logger.debug("ESP or NAT-keepalive dropped", metadata: ["code": "GW-NOT-IKE", "peer": "\(peer)"])
@@ -125,14 +164,23 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
             logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
             return
         }
-        var buffer = route.channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
-        if route.marker || route.listeningPort == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
-        buffer.writeBytes(datagram)
-        do {
-            let address = try peer.socketAddress
-            route.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
-        } catch {
-            logger.warning("cannot address peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+        switch route {
+        case .datagram(let channel, let port, let marker):
+            var buffer = channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
+            if marker || port == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
+            buffer.writeBytes(datagram)
+            do {
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: try peer.socketAddress, data: buffer), promise: nil)
+            } catch {
+                logger.warning("cannot address peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+            }
+        case .stream(let channel):
+            // RFC 8229 §3: Length | non-ESP marker | IKE message.
+            do {
+                channel.writeAndFlush(try TCPEncapsulationEncoder.frame(ike: ByteBuffer(bytes: datagram)), promise: nil)
+            } catch {
+                logger.warning("message too long for a TCP frame", metadata: ["code": "GW-TCP-FRAME", "peer": "\(peer)"])
+            }
         }
     }
 
@@ -157,6 +205,8 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         stopped = true
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
+        for stream in streams.values { stream.close(promise: nil) }
+        streams.removeAll()
         afterStep = nil
     }
 }

@@ -15,13 +15,16 @@ import WireCore
 public final class GatewayServer: Sendable {
     public struct Configuration: Sendable {
         public var listen: [ListenAddress]
+        /// TCP listeners for RFC 8229 encapsulation (IKE over TCP, stream prefix "IKETCP").
+        public var tcpListen: [ListenAddress]
         /// The GCKS's IDr (RFC 7296 §3.5).
         public var identity: IdentificationPayload
         public var logger: Logger
 
-        public init(listen: [ListenAddress], identity: IdentificationPayload = GatewayServer.defaultIdentity,
+        public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway")) {
             self.listen = listen
+            self.tcpListen = tcpListen
             self.identity = identity
             self.logger = logger
         }
@@ -33,11 +36,15 @@ public final class GatewayServer: Sendable {
     /// The addresses actually bound, in `listen` order (a requested port 0 is replaced by the port
     /// the system chose).
     public let boundAddresses: [EndpointAddress]
+    /// The TCP listeners actually bound, in `tcpListen` order.
+    public let boundTCPAddresses: [EndpointAddress]
     private let channels: [any Channel]
     private let driver: EngineDriver<GCKSResponder>
 
-    private init(boundAddresses: [EndpointAddress], channels: [any Channel], driver: EngineDriver<GCKSResponder>) {
+    private init(boundAddresses: [EndpointAddress], boundTCPAddresses: [EndpointAddress], channels: [any Channel],
+                 driver: EngineDriver<GCKSResponder>) {
         self.boundAddresses = boundAddresses
+        self.boundTCPAddresses = boundTCPAddresses
         self.channels = channels
         self.driver = driver
     }
@@ -47,16 +54,17 @@ public final class GatewayServer: Sendable {
     public static func start(configuration: Configuration, directory: GroupDirectory,
                              random: any RandomSource = SystemRandom(),
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> GatewayServer {
-        guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(none)") }
+        guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(no UDP listener)") }
         let demoPSK = DemoSecrets.preSharedKey
         let servesDemoSecret = directory.snapshot.contains { $0.secrets.preSharedKey == demoPSK }
-        if servesDemoSecret, let open = configuration.listen.first(where: { !$0.isLoopback }) {
+        if servesDemoSecret, let open = (configuration.listen + configuration.tcpListen).first(where: { !$0.isLoopback }) {
             throw .demoSecretOffLoopback(open.description)
         }
         let loop = group.next()
         let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger)
         var channels: [any Channel] = []
         var bound: [EndpointAddress] = []
+        var boundTCP: [EndpointAddress] = []
         do {
             for address in configuration.listen {
                 let port = listeningPort(address.endpoint.port)
@@ -74,6 +82,21 @@ public final class GatewayServer: Sendable {
                 }
                 bound.append(local)
             }
+            for address in configuration.tcpListen {
+                let channel = try await ServerBootstrap(group: loop)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EngineStreamHandler(driver: driver, expectPrefix: true))
+                        }
+                    }
+                    .bind(to: try address.endpoint.socketAddress).get()
+                channels.append(channel)
+                guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
+                    throw GatewayError.socket("\(address) has no IP address once bound")
+                }
+                boundTCP.append(local)
+            }
         } catch {
             for channel in channels { try? await channel.close() }
             if let error = error as? GatewayError { throw error }
@@ -87,15 +110,15 @@ public final class GatewayServer: Sendable {
             for channel in channels { try? await channel.close() }
             throw .engine("\(error)")
         }
-        let listeners = bound
+        let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
         try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
-                                                            "listen": "\(listeners.map(\.description).joined(separator: " "))",
+                                                            "listen": "\(listeners.joined(separator: ", "))",
                                                             "groups": "\(served.joined(separator: " "))"])
         }.get()
-        return GatewayServer(boundAddresses: bound, channels: channels, driver: driver)
+        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver)
     }
 
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,

@@ -23,12 +23,14 @@ public enum MemberClient {
         /// Put a non-ESP marker before every IKE message (RFC 9838 §2.1.1 on port 848; RFC 3948
         /// §2.2 on 4500). The server answers in kind.
         public var nonESPMarker: Bool
+        /// UDP, or TCP with RFC 8229 framing.
+        public var transport: Transport
         /// A bound on the whole registration beyond the engine's own retransmission give-up.
         public var timeoutMilliseconds: Int64
 
         public init(server: EndpointAddress, groupID: IdentificationPayload, identity: IdentificationPayload,
                     preSharedKey: SecretBytes, proposals: [IKEProposal] = [.demo], senderIDsRequested: UInt32? = 1,
-                    nonESPMarker: Bool = false, timeoutMilliseconds: Int64 = 30_000) {
+                    nonESPMarker: Bool = false, transport: Transport = .udp, timeoutMilliseconds: Int64 = 30_000) {
             self.server = server
             self.groupID = groupID
             self.identity = identity
@@ -36,8 +38,15 @@ public enum MemberClient {
             self.proposals = proposals
             self.senderIDsRequested = senderIDsRequested
             self.nonESPMarker = nonESPMarker
+            self.transport = transport
             self.timeoutMilliseconds = timeoutMilliseconds
         }
+    }
+
+    public enum Transport: String, Sendable, CaseIterable {
+        case udp
+        /// RFC 8229: "IKETCP", then `Length | marker | message` frames.
+        case tcp
     }
 
     public enum Outcome: Sendable {
@@ -81,14 +90,27 @@ public enum MemberClient {
         }
         let channel: any Channel
         do {
-            channel = try await DatagramBootstrap(group: loop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(EngineDatagramHandler(driver: driver, port: .gdoi))
+            switch options.transport {
+            case .udp:
+                channel = try await DatagramBootstrap(group: loop)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EngineDatagramHandler(driver: driver, port: .gdoi))
+                        }
                     }
-                }
-                .bind(host: localText, port: 0).get()
-        } catch { throw .socket("cannot open a UDP socket: \(error)") }
+                    .bind(host: localText, port: 0).get()
+            case .tcp:
+                channel = try await ClientBootstrap(group: loop)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EngineStreamHandler(driver: driver, expectPrefix: false))
+                        }
+                    }
+                    .connect(to: try options.server.socketAddress).get()
+                // The initiator opens the stream with "IKETCP" (RFC 8229 §4).
+                try await channel.writeAndFlush(TCPEncapsulationEncoder.streamPrefix)
+            }
+        } catch { throw .socket("cannot reach \(options.server) over \(options.transport.rawValue): \(error)") }
         guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
             try? await channel.close()
             throw .socket("the UDP socket has no IP address")
@@ -104,7 +126,8 @@ public enum MemberClient {
             throw .engine("\(error)")
         }
         let promise = loop.makePromise(of: Outcome.self)
-        let route = EngineDriver<GroupMemberInitiator>.Route(channel: channel, listeningPort: .gdoi, marker: options.nonESPMarker)
+        let route: EngineDriver<GroupMemberInitiator>.Route = options.transport == .tcp
+            ? .stream(channel) : .datagram(channel, port: .gdoi, marker: options.nonESPMarker)
         let timeout = options.timeoutMilliseconds
         loop.execute {
             driver.afterStep = { member in
