@@ -33,6 +33,9 @@ struct MemberJoinCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The group: a GDOI group number (sent as IDg ID_KEY_ID, 4 octets) or an FQDN.")
     var group: String
 
+    @Option(name: .long, help: "udp, or tcp (RFC 8229 encapsulation).")
+    var transport: MemberClient.Transport = .udp
+
     @Option(name: .long, help: "Our identity IDi: an FQDN, or an RFC 822 address if it holds '@'.")
     var id: String = "groupkey-member"
 
@@ -68,7 +71,7 @@ struct MemberJoinCommand: AsyncParsableCommand {
             let address = try ListenAddress(parsing: server)
             let options = MemberClient.Options(server: address.endpoint, groupID: MemberClient.groupIdentification(group),
                                                identity: MemberClient.memberIdentification(id), preSharedKey: try readPSK(),
-                                               nonESPMarker: nonESPMarker, timeoutMilliseconds: Int64(timeout) * 1000)
+                                               nonESPMarker: nonESPMarker, transport: transport, timeoutMilliseconds: Int64(timeout) * 1000)
             outcome = try await MemberClient.join(options)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
@@ -89,6 +92,8 @@ struct MemberJoinCommand: AsyncParsableCommand {
         return SecretBytes(consuming: &octets)
     }
 }
+
+extension MemberClient.Transport: ExpressibleByArgument {}
 
 extension GatewayError {
     /// A socket or engine failure on our side (exit 1), as opposed to bad input (exit 2).

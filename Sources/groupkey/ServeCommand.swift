@@ -21,10 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
             # comment
             NAME = VALUE          VALUE as UTF-8 text, spaces around it trimmed
             NAME = hex:0011ff     the octets in hexadecimal
-            NAME = file:key.pem   the contents of a file (path relative to FILE), for PEM keys
+            NAME = file:key.pem   a file's contents (path relative to FILE): PEM keys
         env:NAME references are read from the environment.
 
-        Prints one line "listening on ADDR:PORT" per bound socket, then logs to standard error. \
+        Prints one line "listening on ADDR:PORT" per UDP socket ("listening on tcp ADDR:PORT" per TCP one), then logs to standard error. \
         SIGINT or SIGTERM stops it. Exit codes: 0 stopped cleanly, 1 cannot listen, 2 usage or \
         unreadable/invalid policies or secrets.
         """
@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "ADDR:PORT to listen on (repeatable; IPv6 as [ADDR]:PORT; port 0 picks one).")
     var listen: [String] = []
+
+    @Option(name: .long, help: "ADDR:PORT to accept IKE over TCP on (RFC 8229; repeatable).")
+    var tcpListen: [String] = []
 
     @Option(name: .long, help: "Secrets file for the secrets:NAME references of the policies.")
     var secrets: String?
@@ -60,8 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
             let addresses = try (listen.isEmpty ? ["127.0.0.1:848"] : listen).map { text throws(GatewayError) in
                 try ListenAddress(parsing: text)
             }
+            let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
             let directory = try loadDirectory()
-            server = try await GatewayServer.start(configuration: .init(listen: addresses, logger: logger), directory: directory)
+            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses, logger: logger),
+                                                   directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             if case .socket = error { throw ExitCode(CLIExitCode.findings) }
@@ -70,6 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
         for address in server.boundAddresses {
             // Unbuffered, so a supervisor or test reading the pipe sees it at once.
             FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        }
+        for address in server.boundTCPAddresses {
+            FileHandle.standardOutput.write(Data("listening on tcp \(address)\n".utf8))
         }
         await Self.waitForTerminationSignal()
         logger.info("stopping", metadata: ["code": "GW-STOPPING"])

@@ -10,6 +10,7 @@ import Testing
         let output = Pipe()
         let errors = Pipe()
         var address = ""
+        var tcpAddress = ""
 
         init(_ arguments: [String]) throws {
             let executable = try #require(PolicyCommandLineTests.locateBinary(), "groupkey binary not found")
@@ -30,9 +31,14 @@ import Testing
                 let chunk = handle.availableData
                 if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05); continue }
                 text += String(decoding: chunk, as: UTF8.self)
-                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                let lines = text.split(separator: "\n")
+                if let line = lines.first(where: { $0.hasPrefix("listening on ") && !$0.hasPrefix("listening on tcp ") }) {
                     address = String(line.dropFirst("listening on ".count))
-                    return true
+                    // With a TCP listener its line follows the UDP ones, in one write each.
+                    if let tcp = lines.first(where: { $0.hasPrefix("listening on tcp ") }) {
+                        tcpAddress = String(tcp.dropFirst("listening on tcp ".count))
+                    }
+                    if !(process.arguments ?? []).contains("--tcp-listen") || !tcpAddress.isEmpty { return true }
                 }
             }
             return false
@@ -53,9 +59,10 @@ import Testing
     }
 
     @Test func memberJoinsTheDemoServerAndPrintsJSON() throws {
-        let server = try Server(["--listen", "127.0.0.1:0"])
+        let server = try Server(["--listen", "127.0.0.1:0", "--tcp-listen", "127.0.0.1:0"])
         defer { _ = server.stop() }
         try #require(server.waitUntilListening(), "serve did not report its address")
+        try #require(server.tcpAddress.hasPrefix("127.0.0.1:"), "serve did not report its TCP address")
         #expect(server.address.hasPrefix("127.0.0.1:"))
 
         let join = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
@@ -80,6 +87,11 @@ import Testing
         let withKeys = try #require(try JSONSerialization.jsonObject(with: Data(keys.output.utf8)) as? [String: Any])
         let keyedTEK = try #require((withKeys["dataSecuritySAs"] as? [[String: Any]])?.first)
         #expect((keyedTEK["keys"] as? String)?.count == 72, "36 octets of AES-GCM-256 key and salt, in hex")
+
+        let overTCP = try PolicyCommandLineTests.run(["member", "join", "--server", server.tcpAddress, "--group", "1001",
+                                                      "--transport", "tcp", "--timeout", "20"])
+        #expect(overTCP.status == 0, "\(overTCP.output) \(overTCP.errorOutput)")
+        #expect(overTCP.output.contains("registered to group 1001"))
 
         let unknown = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "4242",
                                                       "--timeout", "20"])
