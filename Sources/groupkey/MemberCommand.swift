@@ -51,6 +51,9 @@ struct MemberJoinCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Put the non-ESP marker before each IKE message.")
     var nonESPMarker = false
 
+    @Flag(name: .long, help: "Log the exchange to standard error.")
+    var verbose = false
+
     @Option(name: .long, help: "Give up after this many seconds.")
     var timeout: Int = 30
 
@@ -61,9 +64,11 @@ struct MemberJoinCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The outcome is printed; the engine's log lines only with --verbose.
+        let level: Logger.Level = verbose ? .info : .critical
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
+            handler.logLevel = level
             return handler
         }
         let outcome: MemberClient.Outcome

@@ -2,7 +2,6 @@ import Foundation
 import Gateway
 import GIKEv2
 import GroupKeyCrypto
-import GroupKeyTypes
 
 /// What `member join` prints: the group, the protocol, each data-security SA, the rekey SA and
 /// the Sender-IDs (ARCHITECTURE.md, command-line contract); keys only when asked.
@@ -108,7 +107,7 @@ struct MemberReport {
     }
 
     static func rekeySA(_ sa: GroupMemberHoldings.RekeySA, showKeys: Bool) -> RekeySA {
-        let wrap = KeyWrapAlgorithmID(rawValue: sa.keyWrap).map { "key wrap \($0)" } ?? "key wrap \(sa.keyWrap)"
+        let wrap = keyWrapNames[sa.keyWrap] ?? "KWA \(sa.keyWrap)"
         return RekeySA(spi: hex(sa.spi), transforms: transforms(encryption: sa.encryption, keyBits: sa.keyBits, integrity: sa.integrity) + [wrap],
                        encryption: sa.encryption, keyBits: sa.keyBits, integrity: sa.integrity, keyWrap: sa.keyWrap,
                        authenticationMethod: sa.authenticationMethod == 2 ? "digital-signature" : sa.authenticationMethod == 1 ? "implicit" : "\(sa.authenticationMethod)",
@@ -116,18 +115,30 @@ struct MemberReport {
                        initialMessageID: sa.initialMessageID, keys: showKeys ? hex(sa.keyMaterial.unsafeCopyBytes()) : nil)
     }
 
-    /// Transform names as IANA lists them (RFC 7296 §3.3.2), IDs when unknown.
+    /// Transform names as the IANA "IKEv2 Parameters" registry lists them (RFC 7296 §3.3.2), the
+    /// number when we have no name for it.
     static func transforms(encryption: UInt16?, keyBits: UInt16?, integrity: UInt16?) -> [String] {
         var names: [String] = []
         if let encryption {
-            let name = IKEv2EncryptionID(rawValue: encryption).map { "\($0)" } ?? "encryption \(encryption)"
-            names.append(name + (keyBits.map { "-\($0)" } ?? ""))
+            names.append((encryptionNames[encryption] ?? "ENCR \(encryption)") + (keyBits.map { "-\($0)" } ?? ""))
         }
         if let integrity, integrity != 0 {
-            names.append(IKEv2IntegrityID(rawValue: integrity).map { "\($0)" } ?? "integrity \(integrity)")
+            names.append(integrityNames[integrity] ?? "AUTH \(integrity)")
         }
         return names
     }
+
+    static let encryptionNames: [UInt16: String] = [
+        3: "ENCR_3DES", 11: "ENCR_NULL", 12: "ENCR_AES_CBC", 13: "ENCR_AES_CTR", 14: "ENCR_AES_CCM_8",
+        15: "ENCR_AES_CCM_12", 16: "ENCR_AES_CCM_16", 18: "ENCR_AES_GCM_8", 19: "ENCR_AES_GCM_12",
+        20: "ENCR_AES_GCM_16", 21: "ENCR_NULL_AUTH_AES_GMAC", 28: "ENCR_CHACHA20_POLY1305",
+    ]
+    static let integrityNames: [UInt16: String] = [
+        1: "AUTH_HMAC_MD5_96", 2: "AUTH_HMAC_SHA1_96", 12: "AUTH_HMAC_SHA2_256_128",
+        13: "AUTH_HMAC_SHA2_384_192", 14: "AUTH_HMAC_SHA2_512_256",
+    ]
+    /// Key Wrap Algorithms (Transform Type 13, RFC 9838 §4.5.4).
+    static let keyWrapNames: [UInt16: String] = [1: "KW_5649_128", 2: "KW_5649_192", 3: "KW_5649_256", 4: "KW_ARX"]
 
     static func notifyName(_ error: GIKEv2Error) -> String? {
         if case .peerRefused(let notify) = error { return NotifyName.of(notify) }

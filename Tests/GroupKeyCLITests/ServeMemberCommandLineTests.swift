@@ -79,6 +79,8 @@ import Testing
         #expect(tek["keys"] == nil, "no keys without --show-keys")
         let rekey = try #require(object["rekeySA"] as? [String: Any])
         #expect(rekey["keyWrap"] as? Int == 3)
+        #expect(tek["transforms"] as? [String] == ["ENCR_AES_GCM_16-256"])
+        #expect(rekey["transforms"] as? [String] == ["ENCR_AES_CBC-256", "AUTH_HMAC_SHA2_256_128", "KW_5649_256"])
         #expect((object["senderIDs"] as? [Int])?.count == 1)
 
         let keys = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
