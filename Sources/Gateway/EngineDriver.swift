@@ -37,6 +37,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     private var routes: [EndpointAddress: Route] = [:]
     private var timers: [TimerID: Scheduled<Void>] = [:]
     private var streams: [ObjectIdentifier: any Channel] = [:]
+    private var housekeeping: RepeatedTask?
     private var stopped = false
     /// Called after every step with the engine as it now stands (the member watches for its end).
     var afterStep: ((Engine) -> Void)?
@@ -199,12 +200,28 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         perform(actions)
     }
 
+    /// Calls `tick` every `interval` besides the timers the engine asks for. Engines check every
+    /// deadline in `tick` (EngineCore.TimerID), and a GCKS holds deadlines it schedules no timer
+    /// for (the end of a registration SA's lifetime), so a periodic tick keeps them honest.
+    func startHousekeeping(every interval: TimeAmount) {
+        eventLoop.preconditionInEventLoop()
+        housekeeping?.cancel()
+        housekeeping = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            guard !stopped, var current = engine else { return }
+            let actions = current.tick(now: clock())
+            engine = current
+            perform(actions)
+        }
+    }
+
     /// Cancels every timer; later datagrams and timers are ignored.
     func stop() {
         eventLoop.preconditionInEventLoop()
         stopped = true
         for timer in timers.values { timer.cancel() }
         timers.removeAll()
+        housekeeping?.cancel()
+        housekeeping = nil
         for stream in streams.values { stream.close(promise: nil) }
         streams.removeAll()
         afterStep = nil

@@ -20,13 +20,24 @@ public final class GatewayServer: Sendable {
         /// The GCKS's IDr (RFC 7296 §3.5).
         public var identity: IdentificationPayload
         public var logger: Logger
+        /// How long a half-open IKE SA waits for its GSA_AUTH (GCKSConfiguration).
+        public var halfOpenLifetimeMilliseconds: Int64
+        /// How long a registration IKE SA is kept (RFC 9838 §2.3.3: the GCKS decides).
+        public var registrationSALifetimeMilliseconds: Int64
+        /// Period of the housekeeping tick (EngineDriver.startHousekeeping).
+        public var housekeepingIntervalMilliseconds: Int64
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
-                    logger: Logger = Logger(label: "groupkey.gateway")) {
+                    logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
+                    registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000) {
+            precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
             self.identity = identity
             self.logger = logger
+            self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
+            self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
+            self.housekeepingIntervalMilliseconds = housekeepingIntervalMilliseconds
         }
     }
 
@@ -104,8 +115,11 @@ public final class GatewayServer: Sendable {
         }
         let engine: GCKSResponder
         do {
-            engine = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: bound[0], identity: configuration.identity),
-                                       directory: directory, random: random)
+            engine = try GCKSResponder(configuration: GCKSConfiguration(
+                localEndpoint: bound[0], identity: configuration.identity,
+                halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
+                registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds),
+                directory: directory, random: random)
         } catch {
             for channel in channels { try? await channel.close() }
             throw .engine("\(error)")
@@ -114,6 +128,7 @@ public final class GatewayServer: Sendable {
         let served = directory.snapshot.map(\.name)
         try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
+            driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
                                                             "groups": "\(served.joined(separator: " "))"])
@@ -135,6 +150,12 @@ public final class GatewayServer: Sendable {
     public func statistics() async -> GCKSStatistics {
         let driver = self.driver
         return (try? await driver.eventLoop.submit { driver.engine?.statistics ?? GCKSStatistics() }.get()) ?? GCKSStatistics()
+    }
+
+    /// IKE SAs the GCKS holds (half-open and established).
+    public func sessionCount() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.engine?.sessionCount ?? 0 }.get()) ?? 0
     }
 
     /// IKEv1 datagrams dropped for want of a GDOI engine.

@@ -31,3 +31,47 @@ struct TimerTests {
         #expect(received.count == 2 && received[0] == received[1], "a retransmission is the same message (RFC 7296 §2.1)")
     }
 }
+
+/// The GCKS's deadlines run on the server's event loop too.
+@Suite("Gateway GCKS deadlines")
+struct GCKSDeadlineTests {
+    static func server(halfOpen: Int64 = 30_000, registrationSA: Int64 = 600_000) async throws -> GatewayServer {
+        try await GatewayServer.start(configuration: .init(listen: [try ListenAddress(parsing: "127.0.0.1:0")],
+                                                           logger: LoopbackRegistrationTests.quietLogger,
+                                                           halfOpenLifetimeMilliseconds: halfOpen,
+                                                           registrationSALifetimeMilliseconds: registrationSA,
+                                                           housekeepingIntervalMilliseconds: 100),
+                                      directory: try GroupCatalog.demo(random: SystemRandom()))
+    }
+
+    @Test("A half-open IKE SA is dropped when its GSA_AUTH does not come (the engine's own timer)")
+    func halfOpenExpires() async throws {
+        let server = try await Self.server(halfOpen: 300)
+        let (channel, stream) = try await FramingTests.rawSocket()
+        let local = try #require(channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)))
+        let request = try FramingTests.initRequest(server: server.boundAddresses[0], local: local)
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: try server.boundAddresses[0].socketAddress,
+                                                          data: ByteBuffer(bytes: request)))
+        let answered = await FramingTests.first(stream, within: 5_000) != nil
+        let during = await server.sessionCount()
+        try await Task.sleep(for: .milliseconds(900))
+        let after = await server.sessionCount()
+        try? await channel.close()
+        await server.stop()
+        #expect(answered && during == 1)
+        #expect(after == 0)
+    }
+
+    @Test("A registration SA past its lifetime is closed by the housekeeping tick")
+    func registrationSAExpires() async throws {
+        let server = try await Self.server(registrationSA: 300)
+        let outcome = try await MemberClient.join(LoopbackRegistrationTests.options(server), logger: LoopbackRegistrationTests.quietLogger)
+        let during = await server.sessionCount()
+        try await Task.sleep(for: .milliseconds(900))
+        let after = await server.sessionCount()
+        await server.stop()
+        guard case .registered = outcome else { Issue.record("registration failed: \(outcome)"); return }
+        #expect(during == 1)
+        #expect(after == 0)
+    }
+}
