@@ -13,7 +13,7 @@ public enum DemoSecrets {
     /// the demo group's GSA_REKEY messages (GCAUTH Digital Signature, RFC 9838 §4.4.2.1.1).
     public static func rekeySigningKey() throws -> SigningKey { try SigningKey(pem: rekeySigningKeyPEM) }
 
-    static let rekeySigningKeyPEM = """
+    public static let rekeySigningKeyPEM = """
 -----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC3H6HnG2+TD4OI
 qF0H7Z6pQRqbAQpiIWl8ARQ8HfWp9zEA/KHpDY7CtIRHIcbxU3EPiiV3DXddfk6I
@@ -43,6 +43,16 @@ aPaYdSRXy9zXejxFgp8+LbxPfGM0E6KY6d8DODwKt6g1XFcBDBOGgY8UWgzih2O3
 JKqFJ3ih2wyjLkm5LhNx/gs=
 -----END PRIVATE KEY-----
 """
+
+    /// The demo key's public half (DER SubjectPublicKeyInfo), to recognise it wherever it is used.
+    public static func rekeyVerifyingKeyInfo() throws -> [UInt8] { try rekeySigningKey().verifyingKey.subjectPublicKeyInfo }
+
+    /// Whether `group` uses a bundled demo secret: the demo PSK or the demo rekey-signing key.
+    public static func isUsed(by group: GroupState) -> Bool {
+        if group.secrets.preSharedKey == preSharedKey { return true }  // SecretBytes == is constant-time
+        guard let used = group.rekeySA?.signingPublicKey, let demo = try? rekeyVerifyingKeyInfo() else { return false }
+        return used == demo
+    }
 
     /// The secrets the demo policy names, as a secrets file would give them.
     public static func secrets() throws -> GroupSecrets {

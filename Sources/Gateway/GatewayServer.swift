@@ -66,8 +66,7 @@ public final class GatewayServer: Sendable {
                              random: any RandomSource = SystemRandom(),
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> GatewayServer {
         guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(no UDP listener)") }
-        let demoPSK = DemoSecrets.preSharedKey
-        let servesDemoSecret = directory.snapshot.contains { $0.secrets.preSharedKey == demoPSK }
+        let servesDemoSecret = directory.snapshot.contains(where: DemoSecrets.isUsed(by:))
         if servesDemoSecret, let open = (configuration.listen + configuration.tcpListen).first(where: { !$0.isLoopback }) {
             throw .demoSecretOffLoopback(open.description)
         }

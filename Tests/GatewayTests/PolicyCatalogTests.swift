@@ -62,6 +62,20 @@ struct PolicyCatalogTests {
         }
     }
 
+    @Test("The demo rekey-signing key is refused off loopback even beside a site PSK")
+    func demoSigningKeyStaysOnLoopback() async throws {
+        let pem = Array(DemoSecrets.rekeySigningKeyPEM.utf8)
+        let secrets = try SecretsFile.parse("demo-psk = site-psk\ndemo-rekey-signing-key = file:k\n", file: "s") { _ throws(GatewayError) in pem }
+        let directory = try GroupCatalog.load(policies: [try Self.demoPolicy()], secrets: secrets, environment: [:], random: SystemRandom())
+        await #expect(throws: GatewayError.demoSecretOffLoopback("0.0.0.0:0")) {
+            _ = try await GatewayServer.start(configuration: .init(listen: [try ListenAddress(parsing: "0.0.0.0:0")]),
+                                              directory: directory)
+        }
+        let own = try GroupCatalog.load(policies: [try Self.demoPolicy()], secrets: try Self.secrets(psk: "site-psk"),
+                                        environment: [:], random: SystemRandom())
+        #expect(!own.snapshot.contains(where: DemoSecrets.isUsed(by:)), "a site PSK and a site key are no demo secrets")
+    }
+
     @Test("A secret the policy names but nobody supplies, or an invalid policy, refuses to start")
     func missingSecretsAndBadPolicies() throws {
         let psksOnly = try SecretsFile.parse("demo-psk = x\n", file: "s") { _ throws(GatewayError) in [] }
