@@ -79,6 +79,7 @@ public final class GatewayServer: Sendable {
             for address in configuration.listen {
                 let port = listeningPort(address.endpoint.port)
                 let channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.recvAllocator, value: GatewayLimits.datagramReceiveAllocator)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {

@@ -93,6 +93,7 @@ public enum MemberClient {
             switch options.transport {
             case .udp:
                 channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.recvAllocator, value: GatewayLimits.datagramReceiveAllocator)
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(EngineDatagramHandler(driver: driver, port: .gdoi))

@@ -48,10 +48,11 @@ struct FramingTests {
     }
 
     /// A real IKE_SA_INIT request from the member engine.
-    static func initRequest(server: EndpointAddress, local: EndpointAddress) throws -> [UInt8] {
+    static func initRequest(server: EndpointAddress, local: EndpointAddress, proposals: Int = 1) throws -> [UInt8] {
         var member = try GroupMemberInitiator(configuration: GroupMemberConfiguration(
             server: server, localEndpoint: local, groupID: MemberClient.groupIdentification("1001"),
-            identity: MemberClient.memberIdentification("raw.example"), preSharedKey: DemoSecrets.preSharedKey),
+            identity: MemberClient.memberIdentification("raw.example"), preSharedKey: DemoSecrets.preSharedKey,
+            proposals: Array(repeating: .demo, count: proposals)),
             random: SystemRandom())
         for case .send(let datagram, _) in member.start(now: .zero) { return datagram }
         throw GatewayError.engine("the member sent nothing")
@@ -80,6 +81,23 @@ struct FramingTests {
             #expect(reply[offset + 19] & 0x20 != 0, "a response (R flag, RFC 7296 §3.1)")
         }
         await server.stop()
+    }
+
+    @Test("A datagram longer than NIO's default 2048-octet read buffer arrives whole and is answered")
+    func largeDatagram() async throws {
+        let server = try await LoopbackRegistrationTests.demoServer()
+        let (channel, stream) = try await Self.rawSocket()
+        let local = try #require(channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)))
+        // 80 copies of the demo proposal: a valid IKE_SA_INIT of about 4 KB.
+        let request = try Self.initRequest(server: server.boundAddresses[0], local: local, proposals: 80)
+        #expect(request.count > 3_000)
+        try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: try server.boundAddresses[0].socketAddress,
+                                                          data: ByteBuffer(bytes: request)))
+        let answer = await Self.first(stream, within: 5_000)
+        try? await channel.close()
+        await server.stop()
+        let reply = try #require(answer, "a cut datagram fails to parse and is never answered")
+        #expect(Array(reply.prefix(8)) == Array(request.prefix(8)))
     }
 
     @Test("An IKEv1 datagram is dropped, counted, and not answered")
