@@ -1,4 +1,5 @@
 import EngineCore
+import Foundation
 import Gateway
 import GIKEv2
 import GIKEv2Wire
@@ -88,6 +89,23 @@ struct LoopbackRegistrationTests {
         let outcome = try await MemberClient.join(Self.options(server, marker: true), logger: Self.quietLogger)
         await server.stop()
         guard case .registered = outcome else { Issue.record("registration with marker failed: \(outcome)"); return }
+    }
+
+    /// Linux lists ::1 in /proc/net/if_inet6 when IPv6 loopback is up; elsewhere the test is skipped.
+    static var hasIPv6Loopback: Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/net/if_inet6") else { return false }
+        return String(decoding: data, as: UTF8.self).contains("00000000000000000000000000000001")
+    }
+
+    @Test("A member registers over IPv6 loopback", .enabled(if: hasIPv6Loopback))
+    func registersOverIPv6() async throws {
+        let server = try await GatewayServer.start(configuration: .init(listen: [try ListenAddress(parsing: "[::1]:0")],
+                                                                        logger: Self.quietLogger),
+                                                   directory: try GroupCatalog.demo(random: SystemRandom()))
+        #expect(server.boundAddresses[0].isIPv6)
+        let outcome = try await MemberClient.join(Self.options(server), logger: Self.quietLogger)
+        await server.stop()
+        guard case .registered = outcome else { Issue.record("IPv6 registration failed: \(outcome)"); return }
     }
 
     @Test("The demo secrets are refused off loopback")
