@@ -26,10 +26,14 @@ public final class GatewayServer: Sendable {
         public var registrationSALifetimeMilliseconds: Int64
         /// Period of the housekeeping tick (EngineDriver.startHousekeeping).
         public var housekeepingIntervalMilliseconds: Int64
+        /// Our certificate and key, to answer members that authenticate with certificates in kind
+        /// (RFC 7427); PSK members get a PSK AUTH whatever this is.
+        public var credential: SignatureCredential?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
-                    registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000) {
+                    registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
+                    credential: SignatureCredential? = nil) {
             precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
@@ -38,6 +42,7 @@ public final class GatewayServer: Sendable {
             self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
             self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
             self.housekeepingIntervalMilliseconds = housekeepingIntervalMilliseconds
+            self.credential = credential
         }
     }
 
@@ -118,7 +123,8 @@ public final class GatewayServer: Sendable {
             engine = try GCKSResponder(configuration: GCKSConfiguration(
                 localEndpoint: bound[0], identity: configuration.identity,
                 halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
-                registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds),
+                registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds,
+                credential: configuration.credential),
                 directory: directory, random: random)
         } catch {
             for channel in channels { try? await channel.close() }

@@ -37,10 +37,20 @@ public enum GroupCatalog {
         }
         var groups: [GroupState] = []
         var memberLists: [MemberList] = []
+        // Trust anchors are declared once and named by groups in any file; a declared file path
+        // is relative to the policy file that declares it.
+        var anchorFiles: [String: String] = [:]
+        for file in report.files {
+            let directory = URL(fileURLWithPath: file.file).deletingLastPathComponent().path
+            for anchor in file.document.trustAnchors {
+                anchorFiles[anchor.name] = anchor.file.hasPrefix("/") ? anchor.file : directory + "/" + anchor.file
+            }
+        }
         for file in report.files {
             memberLists += file.document.memberLists
             for definition in file.document.groups where definition.protocols.gikev2 {
-                let groupSecrets = try resolveSecrets(of: definition, in: secrets, environment: environment)
+                var groupSecrets = try resolveSecrets(of: definition, in: secrets, environment: environment)
+                groupSecrets.memberTrustAnchors = try trustAnchors(of: definition, files: anchorFiles)
                 do {
                     groups.append(try GroupState(definition: definition, secrets: groupSecrets, random: random,
                                                  nowMilliseconds: nowMilliseconds))
@@ -51,8 +61,27 @@ public enum GroupCatalog {
         return GroupDirectory(groups: groups, memberLists: memberLists)
     }
 
-    /// Looks up the PSK and rekey-signing key a group names. Certificate trust anchors are not
-    /// loaded yet: such groups admit PSK members only.
+    /// The trust anchors that may certify the group's members, from the PEM files declared for them.
+    static func trustAnchors(of definition: GroupDefinition, files: [String: String]) throws(GatewayError) -> TrustStore? {
+        let names = definition.registration.certificateTrustAnchors
+        guard !names.isEmpty else { return nil }
+        var certificates: [Certificate] = []
+        for name in names {
+            guard let path = files[name] else { throw .policy("group \(definition.name) names trust anchor \(name), which no policy declares") }
+            do {
+                certificates += try Certificate.loadAll(pem: String(decoding: try CredentialFiles.read(path), as: UTF8.self))
+            } catch let error as GatewayError {
+                throw error
+            } catch {
+                throw .secrets("trust anchor \(name) (\(path)): \(error)")
+            }
+        }
+        do { return try TrustStore(anchors: certificates) } catch {
+            throw .secrets("trust anchors of group \(definition.name): \(error)")
+        }
+    }
+
+    /// Looks up the PSK and rekey-signing key a group names.
     static func resolveSecrets(of definition: GroupDefinition, in secrets: SecretsFile,
                                environment: [String: String]) throws(GatewayError) -> GroupSecrets {
         var result = GroupSecrets()

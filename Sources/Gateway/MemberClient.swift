@@ -17,7 +17,12 @@ public enum MemberClient {
         public var groupID: IdentificationPayload
         /// IDi (RFC 7296 §3.5).
         public var identity: IdentificationPayload
-        public var preSharedKey: SecretBytes
+        /// The group's PSK; nil when authenticating with `credential`.
+        public var preSharedKey: SecretBytes?
+        /// Our certificate and key: when set we authenticate by RFC 7427 signature, not PSK.
+        public var credential: SignatureCredential?
+        /// Trust anchors for the GCKS's certificate, when it answers with a signature.
+        public var trustAnchors: TrustStore?
         public var proposals: [IKEProposal]
         public var senderIDsRequested: UInt32?
         /// Put a non-ESP marker before every IKE message (RFC 9838 §2.1.1 on port 848; RFC 3948
@@ -29,12 +34,14 @@ public enum MemberClient {
         public var timeoutMilliseconds: Int64
 
         public init(server: EndpointAddress, groupID: IdentificationPayload, identity: IdentificationPayload,
-                    preSharedKey: SecretBytes, proposals: [IKEProposal] = [.demo], senderIDsRequested: UInt32? = 1,
+                    preSharedKey: SecretBytes?, credential: SignatureCredential? = nil, trustAnchors: TrustStore? = nil, proposals: [IKEProposal] = [.demo], senderIDsRequested: UInt32? = 1,
                     nonESPMarker: Bool = false, transport: Transport = .udp, timeoutMilliseconds: Int64 = 30_000) {
             self.server = server
             self.groupID = groupID
             self.identity = identity
             self.preSharedKey = preSharedKey
+            self.credential = credential
+            self.trustAnchors = trustAnchors
             self.proposals = proposals
             self.senderIDsRequested = senderIDsRequested
             self.nonESPMarker = nonESPMarker
@@ -76,6 +83,9 @@ public enum MemberClient {
     public static func join(_ options: Options, random: any RandomSource = SystemRandom(),
                             logger: Logger = Logger(label: "groupkey.member"),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> Outcome {
+        guard options.preSharedKey != nil || options.credential != nil else {
+            throw .secrets("a member authenticates with a pre-shared key or a certificate")
+        }
         let loop = group.next()
         let driver = EngineDriver<GroupMemberInitiator>(eventLoop: loop, logger: logger)
         // Bind the address family of the server; loopback for a loopback server, so our address
@@ -120,7 +130,8 @@ public enum MemberClient {
         do {
             engine = try GroupMemberInitiator(configuration: GroupMemberConfiguration(
                 server: options.server, localEndpoint: local, groupID: options.groupID, identity: options.identity,
-                preSharedKey: options.preSharedKey, proposals: options.proposals,
+                preSharedKey: options.preSharedKey, credential: options.credential, trustAnchors: options.trustAnchors,
+                proposals: options.proposals,
                 senderIDsRequested: options.senderIDsRequested), random: random)
         } catch {
             try? await channel.close()
