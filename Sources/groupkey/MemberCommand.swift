@@ -20,7 +20,7 @@ struct MemberJoinCommand: AsyncParsableCommand {
         commandName: "join",
         abstract: "Register to a group with G-IKEv2 (RFC 9838) and print the SAs received.",
         discussion: """
-        With no --psk-file, uses the bundled demo pre-shared key "groupkey-demo-psk". A PSK file holds \
+        With neither --psk-file nor --cert, uses the bundled demo pre-shared key "groupkey-demo-psk". A PSK file holds \
         the key as is; one trailing newline is ignored. Keys are printed only with --show-keys. \
         Exit codes: 0 registered, 1 refused or no answer (the notify name is printed), 2 usage or \
         unreadable input.
@@ -42,6 +42,15 @@ struct MemberJoinCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File holding the group's pre-shared key.")
     var pskFile: String?
 
+    @Option(name: .long, help: "PEM certificate (chain, leaf first): authenticate by signature (RFC 7427), not PSK.")
+    var cert: String?
+
+    @Option(name: .long, help: "PEM private key of --cert.")
+    var key: String?
+
+    @Option(name: .long, help: "PEM trust anchors for the key server's certificate.")
+    var ca: String?
+
     @Option(name: .long, help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -60,6 +69,8 @@ struct MemberJoinCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1 to 3600 seconds") }
         guard (try? ListenAddress(parsing: server)) != nil else { throw ValidationError("--server \(server) is not ADDR:PORT") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if cert != nil && pskFile != nil { throw ValidationError("--psk-file or --cert, not both") }
         guard !group.isEmpty, !id.isEmpty else { throw ValidationError("--group and --id must not be empty") }
     }
 
@@ -74,8 +85,16 @@ struct MemberJoinCommand: AsyncParsableCommand {
         let outcome: MemberClient.Outcome
         do throws(GatewayError) {
             let address = try ListenAddress(parsing: server)
+            var credential: SignatureCredential?
+            if let cert, let key {
+                credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
+                                                            keyPEM: try CredentialFiles.read(key), name: cert)
+            }
+            let trust = try ca.map { path throws(GatewayError) in try CredentialFiles.trustStore(pem: try CredentialFiles.read(path), name: path) }
             let options = MemberClient.Options(server: address.endpoint, groupID: MemberClient.groupIdentification(group),
-                                               identity: MemberClient.memberIdentification(id), preSharedKey: try readPSK(),
+                                               identity: MemberClient.memberIdentification(id),
+                                               preSharedKey: credential == nil ? try readPSK() : nil, credential: credential,
+                                               trustAnchors: trust,
                                                nonESPMarker: nonESPMarker, transport: transport, timeoutMilliseconds: Int64(timeout) * 1000)
             outcome = try await MemberClient.join(options)
         } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Gateway
+import GIKEv2
 import GroupKeyCrypto
 import GroupPolicy
 import GroupState
@@ -42,11 +43,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Secrets file for the secrets:NAME references of the policies.")
     var secrets: String?
 
+    @Option(name: .long, help: "Our identity IDr: an FQDN, or an RFC 822 address if it holds '@'; with --cert, what the certificate names.")
+    var id: String = "groupkey-gcks"
+
+    @Option(name: .long, help: "PEM certificate (chain, leaf first) to answer certificate members with (RFC 7427).")
+    var cert: String?
+
+    @Option(name: .long, help: "PEM private key of --cert.")
+    var key: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if policies == nil && secrets != nil { throw ValidationError("--secrets needs --policies (the demo group brings its own)") }
     }
 
@@ -65,7 +76,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
             let directory = try loadDirectory()
-            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses, logger: logger),
+            var credential: SignatureCredential?
+            if let cert, let key {
+                credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
+                                                            keyPEM: try CredentialFiles.read(key), name: cert)
+            }
+            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
+                                                                        identity: MemberClient.memberIdentification(id), logger: logger,
+                                                                        credential: credential),
                                                    directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

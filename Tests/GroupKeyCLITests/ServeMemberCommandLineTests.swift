@@ -138,6 +138,40 @@ import Testing
         #expect(noSecrets.errorOutput.contains("GW-SECRETS"))
     }
 
+    @Test func certificateMemberJoinsACertificateGroup() throws {
+        let manager = FileManager.default
+        let directory = manager.temporaryDirectory.appendingPathComponent("groupkey-cert-cli-\(UUID().uuidString)")
+        try manager.createDirectory(at: directory.appendingPathComponent("policies/anchors"), withIntermediateDirectories: true)
+        defer { try? manager.removeItem(at: directory) }
+        let root = PolicyCommandLineTests.packageRoot
+        let vectors = root.appendingPathComponent("Tests/GIKEv2Tests/Vectors")
+        // The demo group turned into a certificate group (test PKI of scripts/gen_gikev2_cert_vectors.py).
+        var policy = try String(contentsOf: root.appendingPathComponent("Policies/demo-group-1001.xml"), encoding: .utf8)
+        policy = policy.replacingOccurrences(of: "<psk secret-ref=\"secrets:demo-psk\"/>", with: "<certificate trust-anchor=\"root\"/>")
+        policy = policy.replacingOccurrences(of: "<group name=", with: "<trust-anchor name=\"root\" file=\"anchors/root.pem\"/>\n  <group name=")
+        try Data(policy.utf8).write(to: directory.appendingPathComponent("policies/group.xml"))
+        try manager.copyItem(at: vectors.appendingPathComponent("engine-root.pem"), to: directory.appendingPathComponent("policies/anchors/root.pem"))
+        try Data("demo-rekey-signing-key = file:\(vectors.appendingPathComponent("engine-gcks-rsa-key.pem").path)\n".utf8)
+            .write(to: directory.appendingPathComponent("secrets"))
+
+        let server = try Server(["--policies", directory.appendingPathComponent("policies").path,
+                                 "--secrets", directory.appendingPathComponent("secrets").path, "--listen", "127.0.0.1:0",
+                                 "--id", "gcks.example", "--cert", vectors.appendingPathComponent("engine-gcks-rsa.pem").path,
+                                 "--key", vectors.appendingPathComponent("engine-gcks-rsa-key.pem").path])
+        defer { _ = server.stop() }
+        try #require(server.waitUntilListening(), "serve did not report its address")
+        let join = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001", "--id", "gm1.example",
+                                                   "--cert", vectors.appendingPathComponent("engine-gm1-ecdsa.pem").path,
+                                                   "--key", vectors.appendingPathComponent("engine-gm1-ecdsa-key.pem").path,
+                                                   "--ca", vectors.appendingPathComponent("engine-root.pem").path, "--timeout", "20"])
+        #expect(join.status == 0, "\(join.output) \(join.errorOutput)")
+        #expect(join.output.contains("registered to group 1001"))
+        let halfGiven = try PolicyCommandLineTests.run(["member", "join", "--server", server.address, "--group", "1001",
+                                                        "--cert", vectors.appendingPathComponent("engine-gm1-ecdsa.pem").path])
+        #expect(halfGiven.status == 2, "--cert without --key is a usage error")
+        #expect(server.stop() == 0)
+    }
+
     @Test func serveRefusesDemoSecretsOffLoopbackAndBadArguments() throws {
         let open = try PolicyCommandLineTests.run(["serve", "--listen", "0.0.0.0:0"])
         #expect(open.status == 2)
