@@ -59,6 +59,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         self.engine = engine
         if let defaultRoute { self.defaultRoute = defaultRoute }
         if let start, var current = self.engine {
+            self.engine = nil  // `current` is then the only reference and mutates without a copy
             let actions = start(&current, clock())
             self.engine = current
             perform(actions)
@@ -111,12 +112,12 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     }
 
     private func deliver(_ kind: DatagramKind, from peer: EndpointAddress, route: Route) {
-        guard var current = engine else { return }
         switch kind {
         case .ikev2(let message):
             remember(peer, route)
-            let actions = current.handle(datagram: Array(message.readableBytesView), from: peer, now: clock())
-            engine = current
+            let now = clock()
+            // `engine?.` mutates in place; a local copy would copy the engine's tables per datagram.
+            let actions = engine?.handle(datagram: Array(message.readableBytesView), from: peer, now: now) ?? []
             perform(actions)
         case .isakmp:
             // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1): no GDOI engine yet.
@@ -194,10 +195,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
 
     private func fire(_ id: TimerID) {
         timers[id] = nil
-        guard !stopped, var current = engine else { return }
-        let actions = current.tick(now: clock())
-        engine = current
-        perform(actions)
+        guard !stopped else { return }
+        let now = clock()
+        perform(engine?.tick(now: now) ?? [])
     }
 
     /// Calls `tick` every `interval` besides the timers the engine asks for. Engines check every
@@ -207,10 +207,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         eventLoop.preconditionInEventLoop()
         housekeeping?.cancel()
         housekeeping = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
-            guard !stopped, var current = engine else { return }
-            let actions = current.tick(now: clock())
-            engine = current
-            perform(actions)
+            guard !stopped else { return }
+            let now = clock()
+            perform(engine?.tick(now: now) ?? [])
         }
     }
 
