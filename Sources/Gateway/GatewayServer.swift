@@ -10,8 +10,9 @@ import NIOPosix
 import WireCore
 
 /// The key server's transport: UDP listeners that classify each datagram (port 848: optional
-/// non-ESP marker, RFC 9838 §2.1.1), hand IKEv2 ones to the GCKS engine and perform its actions.
-/// Every listener and the engine live on one event loop.
+/// non-ESP marker, RFC 9838 §2.1.1) and, optionally, RFC 8229 TCP listeners; IKEv2 messages go to
+/// the GCKS engine, whose actions are performed here, and IKEv1 ones are dropped and counted until
+/// the GDOI engine exists. Every listener, connection and the engine live on one event loop.
 public final class GatewayServer: Sendable {
     public struct Configuration: Sendable {
         public var listen: [ListenAddress]
