@@ -30,6 +30,10 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// it without bound); a cleared peer's next datagram teaches its route again.
     static var maximumRoutes: Int { 65_536 }
 
+    /// Open RFC 8229 connections at most; more are closed at once. A registration needs one
+    /// connection for seconds, so this bounds what idle or hostile clients can hold.
+    let maximumStreams: Int
+
     let eventLoop: any EventLoop
     let logger: Logger
     let clock: @Sendable () -> EngineTime
@@ -45,8 +49,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     private(set) var ikev1Dropped = 0
     private(set) var unclassifiedDropped = 0
 
-    init(eventLoop: any EventLoop, logger: Logger,
+    init(eventLoop: any EventLoop, logger: Logger, maximumStreams: Int = 1_024,
          clock: @escaping @Sendable () -> EngineTime = { EngineTime(date: Date()) }) {
+        self.maximumStreams = maximumStreams
         self.eventLoop = eventLoop
         self.logger = logger
         self.clock = clock
@@ -101,7 +106,12 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// A TCP connection opened; `stop()` closes the ones still open.
     func opened(stream channel: any Channel) {
         eventLoop.preconditionInEventLoop()
-        if stopped { channel.close(promise: nil) } else { streams[ObjectIdentifier(channel)] = channel }
+        guard !stopped, streams.count < maximumStreams else {
+            logger.info("TCP connection refused", metadata: ["code": "GW-TCP-LIMIT", "open": "\(streams.count)"])
+            channel.close(promise: nil)
+            return
+        }
+        streams[ObjectIdentifier(channel)] = channel
     }
 
     /// A TCP connection closed: its peer is reachable no more that way.

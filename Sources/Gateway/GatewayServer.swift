@@ -27,6 +27,8 @@ public final class GatewayServer: Sendable {
         public var registrationSALifetimeMilliseconds: Int64
         /// Period of the housekeeping tick (EngineDriver.startHousekeeping).
         public var housekeepingIntervalMilliseconds: Int64
+        /// Open TCP connections at most (EngineDriver.maximumStreams).
+        public var maximumTCPConnections: Int
         /// Our certificate and key, to answer members that authenticate with certificates in kind
         /// (RFC 7427); PSK members get a PSK AUTH whatever this is.
         public var credential: SignatureCredential?
@@ -34,7 +36,7 @@ public final class GatewayServer: Sendable {
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
                     registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
-                    credential: SignatureCredential? = nil) {
+                    maximumTCPConnections: Int = 1_024, credential: SignatureCredential? = nil) {
             precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
@@ -43,6 +45,7 @@ public final class GatewayServer: Sendable {
             self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
             self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
             self.housekeepingIntervalMilliseconds = housekeepingIntervalMilliseconds
+            self.maximumTCPConnections = maximumTCPConnections
             self.credential = credential
         }
     }
@@ -77,7 +80,8 @@ public final class GatewayServer: Sendable {
             throw .demoSecretOffLoopback(open.description)
         }
         let loop = group.next()
-        let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger)
+        let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger,
+                                                 maximumStreams: configuration.maximumTCPConnections)
         var channels: [any Channel] = []
         var bound: [EndpointAddress] = []
         var boundTCP: [EndpointAddress] = []
