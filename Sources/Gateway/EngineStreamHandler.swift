@@ -47,6 +47,17 @@ final class EngineStreamHandler<Engine: DatagramEngine & Sendable>: ChannelInbou
         context.fireChannelInactive()
     }
 
+    /// Nothing read for the idle time (an `IdleStateHandler` in front says so): RFC 8229 §6 lets
+    /// the responder close an idle connection to free its resources.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, case .read = idle {
+            driver.logger.debug("idle TCP connection closed", metadata: ["code": "GW-TCP-IDLE"])
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         driver.logger.debug("TCP error", metadata: ["code": "GW-SOCKET-ERROR", "error": "\(error)"])
         context.close(promise: nil)

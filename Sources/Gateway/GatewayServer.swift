@@ -29,6 +29,8 @@ public final class GatewayServer: Sendable {
         public var housekeepingIntervalMilliseconds: Int64
         /// Open TCP connections at most (EngineDriver.maximumStreams).
         public var maximumTCPConnections: Int
+        /// A TCP connection that delivers nothing for this long is closed (RFC 8229 §6).
+        public var tcpIdleTimeoutMilliseconds: Int64
         /// Our certificate and key, to answer members that authenticate with certificates in kind
         /// (RFC 7427); PSK members get a PSK AUTH whatever this is.
         public var credential: SignatureCredential?
@@ -36,7 +38,7 @@ public final class GatewayServer: Sendable {
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
                     registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
-                    maximumTCPConnections: Int = 1_024, credential: SignatureCredential? = nil) {
+                    maximumTCPConnections: Int = 1_024, tcpIdleTimeoutMilliseconds: Int64 = 120_000, credential: SignatureCredential? = nil) {
             precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
@@ -46,6 +48,7 @@ public final class GatewayServer: Sendable {
             self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
             self.housekeepingIntervalMilliseconds = housekeepingIntervalMilliseconds
             self.maximumTCPConnections = maximumTCPConnections
+            self.tcpIdleTimeoutMilliseconds = tcpIdleTimeoutMilliseconds
             self.credential = credential
         }
     }
@@ -103,12 +106,16 @@ public final class GatewayServer: Sendable {
                 }
                 bound.append(local)
             }
+            let idleTimeout = configuration.tcpIdleTimeoutMilliseconds
             for address in configuration.tcpListen {
                 let channel = try await ServerBootstrap(group: loop)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(EngineStreamHandler(driver: driver, expectPrefix: true))
+                            try channel.pipeline.syncOperations.addHandlers([
+                                IdleStateHandler(readTimeout: .milliseconds(idleTimeout)),
+                                EngineStreamHandler(driver: driver, expectPrefix: true),
+                            ])
                         }
                     }
                     .bind(to: try address.endpoint.socketAddress).get()

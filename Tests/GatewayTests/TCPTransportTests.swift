@@ -11,11 +11,12 @@ import WireCore
 /// IKE over TCP (RFC 8229) to the gateway's TCP listener.
 @Suite("Gateway over loopback TCP (RFC 8229)")
 struct TCPTransportTests {
-    static func server(maximumConnections: Int = 1_024) async throws -> GatewayServer {
+    static func server(maximumConnections: Int = 1_024, idleTimeout: Int64 = 120_000) async throws -> GatewayServer {
         try await GatewayServer.start(configuration: .init(listen: [try ListenAddress(parsing: "127.0.0.1:0")],
                                                            tcpListen: [try ListenAddress(parsing: "127.0.0.1:0")],
                                                            logger: LoopbackRegistrationTests.quietLogger,
-                                                           maximumTCPConnections: maximumConnections),
+                                                           maximumTCPConnections: maximumConnections,
+                                                           tcpIdleTimeoutMilliseconds: idleTimeout),
                                       directory: try GroupCatalog.demo(random: SystemRandom()))
     }
 
@@ -65,6 +66,14 @@ struct TCPTransportTests {
         let closed = try await Self.closedByServer(server, after: Array("GET / HTTP/1.0\r\n\r\n".utf8))
         await server.stop()
         #expect(closed, "the gateway closes a stream that breaks RFC 8229 framing")
+    }
+
+    @Test("A connection that goes quiet after the prefix is closed after the idle time (RFC 8229 §6)")
+    func idleConnectionCloses() async throws {
+        let server = try await Self.server(idleTimeout: 200)
+        let closed = try await Self.closedByServer(server, after: Array("IKETCP".utf8))
+        await server.stop()
+        #expect(closed)
     }
 
     @Test("Connections past the limit are closed at once; those within it stay open")
