@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C system layer: each imported by exactly one Swift module.
@@ -60,6 +61,14 @@ let package = Package(
                           swiftSettings: strict),
 
 
+        // Transport: UDP listeners, datagram classification, the engines on one event loop.
+        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy",
+                                                "GroupKeyCrypto",
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "NIOPosix", package: "swift-nio"),
+                                                .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+
         // Test support: hex, vector files, deterministic randomness.
         .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto", "EngineCore"], swiftSettings: strict),
 
@@ -68,6 +77,8 @@ let package = Package(
             name: "groupkey",
             dependencies: [
                 "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "GDOIImport", "WireCore", "GIKEv2Wire", "GDOIWire",
+                "Gateway", "GIKEv2", "EngineCore", "GroupState",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -105,6 +116,14 @@ let package = Package(
             dependencies: ["GDOIImport", "GroupPolicy", "XMLSupport"],
             // Read from the source tree, like the samples in Migration/samples.
             exclude: ["Vectors"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

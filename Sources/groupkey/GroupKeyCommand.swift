@@ -6,7 +6,8 @@ struct GroupKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groupkey",
         abstract: "GDOI to G-IKEv2 group key gateway: key server, group member, policy translator.",
-        subcommands: [SelfTestCommand.self, ValidateCommand.self, PolicyCommand.self, ImportCommand.self, BenchCommand.self]
+        subcommands: [SelfTestCommand.self, ValidateCommand.self, PolicyCommand.self, ImportCommand.self, ServeCommand.self,
+                      MemberCommand.self, BenchCommand.self]
     )
 
     /// The command-line contract (ARCHITECTURE.md) gives usage errors exit code 2, where

@@ -1,0 +1,271 @@
+import EngineCore
+import Foundation
+import Logging
+import NIOCore
+import WireCore
+
+/// Runs one pure engine (`DatagramEngine`) on one event loop: datagrams in, actions performed.
+/// It is the thin "datagram in -> actions out -> perform" loop of ARCHITECTURE.md practice 1, and
+/// the only place the engine is touched, so the engine stays single-threaded.
+///
+/// `@unchecked Sendable`: confined to `eventLoop`; every entry point asserts it, and timers and
+/// channel callbacks run there.
+final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable {
+    /// How to reach a peer: the socket its last message came in on and the framing it used (we
+    /// answer in the same framing, Action.send).
+    enum Route {
+        /// UDP; `marker`: the peer put a non-ESP marker before the IKE header.
+        case datagram(any Channel, port: ListeningPort, marker: Bool)
+        /// A TCP connection carrying RFC 8229 frames.
+        case stream(any Channel)
+
+        var channel: any Channel {
+            switch self {
+            case .datagram(let channel, _, _), .stream(let channel): return channel
+            }
+        }
+    }
+
+    /// More remembered peers than this and the table is cleared (spoofed sources must not grow
+    /// it without bound); a cleared peer's next datagram teaches its route again.
+    static var maximumRoutes: Int { 65_536 }
+
+    /// Open RFC 8229 connections at most; more are closed at once. A registration needs one
+    /// connection for seconds, so this bounds what idle or hostile clients can hold.
+    let maximumStreams: Int
+
+    let eventLoop: any EventLoop
+    let logger: Logger
+    let clock: @Sendable () -> EngineTime
+    private(set) var engine: Engine?
+    private var routes: [EndpointAddress: Route] = [:]
+    private var timers: [TimerID: Scheduled<Void>] = [:]
+    private var streams: [ObjectIdentifier: any Channel] = [:]
+    private var housekeeping: RepeatedTask?
+    private var stopped = false
+    /// Called after every step with the engine as it now stands (the member watches for its end).
+    var afterStep: ((Engine) -> Void)?
+    /// Counters for status and tests.
+    private(set) var ikev1Dropped = 0
+    private(set) var unclassifiedDropped = 0
+
+    init(eventLoop: any EventLoop, logger: Logger, maximumStreams: Int = 1_024,
+         clock: @escaping @Sendable () -> EngineTime = { EngineTime(date: Date()) }) {
+        self.maximumStreams = maximumStreams
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Installs the engine (built once the sockets are bound and their addresses known) and
+    /// performs its first actions.
+    func install(_ engine: Engine, defaultRoute: Route?, start: ((inout Engine, EngineTime) -> [Action])? = nil) {
+        eventLoop.preconditionInEventLoop()
+        self.engine = engine
+        if let defaultRoute { self.defaultRoute = defaultRoute }
+        if let start, var current = self.engine {
+            self.engine = nil  // `current` is then the only reference and mutates without a copy
+            let actions = start(&current, clock())
+            self.engine = current
+            perform(actions)
+        }
+    }
+
+    /// Where a send goes when the peer has not spoken yet (the member's server).
+    private var defaultRoute: Route?
+
+    /// One datagram as the socket delivered it.
+    func receive(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel, port: ListeningPort) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, engine != nil else { return }
+        guard let peer = EndpointAddress(socketAddress: envelope.remoteAddress) else { return }
+        let kind: DatagramKind
+        do { kind = try DatagramClassifier.classify(envelope.data, port: port) } catch {
+            unclassifiedDropped += 1
+            logger.debug("datagram dropped", metadata: ["code": "GW-UNCLASSIFIED", "peer": "\(peer)", "reason": "\(error)"])
+            return
+        }
+        // The classifier stripped a marker iff what is left is shorter than the datagram.
+        let marker: Bool
+        if case .ikev2(let message) = kind { marker = message.readableBytes < envelope.data.readableBytes } else { marker = false }
+        deliver(kind, from: peer, route: .datagram(channel, port: port, marker: marker))
+    }
+
+    /// One IKE message from an RFC 8229 stream (Length and marker already removed).
+    func receive(streamMessage message: ByteBuffer, from peer: EndpointAddress, on channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, engine != nil else { return }
+        do {
+            deliver(try DatagramClassifier.classify(message, port: .ike), from: peer, route: .stream(channel))
+        } catch {
+            unclassifiedDropped += 1
+            logger.debug("stream message dropped", metadata: ["code": "GW-UNCLASSIFIED", "peer": "\(peer)", "reason": "\(error)"])
+        }
+    }
+
+    /// A TCP connection opened; `stop()` closes the ones still open.
+    func opened(stream channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, streams.count < maximumStreams else {
+            logger.info("TCP connection refused", metadata: ["code": "GW-TCP-LIMIT", "open": "\(streams.count)"])
+            channel.close(promise: nil)
+            return
+        }
+        streams[ObjectIdentifier(channel)] = channel
+    }
+
+    /// A TCP connection closed: its peer is reachable no more that way.
+    func forget(_ peer: EndpointAddress?, on channel: any Channel) {
+        eventLoop.preconditionInEventLoop()
+        streams[ObjectIdentifier(channel)] = nil
+        if let peer, let route = routes[peer], route.channel === channel { routes[peer] = nil }
+    }
+
+    private func deliver(_ kind: DatagramKind, from peer: EndpointAddress, route: Route) {
+        switch kind {
+        case .ikev2(let message):
+            remember(peer, route)
+            let now = clock()
+            // `engine?.` mutates in place; a local copy would copy the engine's tables per datagram.
+            let actions = engine?.handle(datagram: Array(message.readableBytesView), from: peer, now: now) ?? []
+            perform(actions)
+        case .isakmp:
+            // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1): no GDOI engine yet.
+            ikev1Dropped += 1
+            logger.info("IKEv1 message dropped: the GDOI engine is not available", metadata: ["code": "GW-IKEV1-DROPPED", "peer": "\(peer)"])
+        case .esp, .natKeepalive:
+            unclassifiedDropped += 1
+            logger.debug("ESP or NAT-keepalive dropped", metadata: ["code": "GW-NOT-IKE", "peer": "\(peer)"])
+        }
+    }
+
+    private func remember(_ peer: EndpointAddress, _ route: Route) {
+        if routes[peer] == nil && routes.count >= Self.maximumRoutes { routes.removeAll(keepingCapacity: true) }
+        routes[peer] = route
+    }
+
+    /// Performs actions in order (Action: persist before the send that follows it).
+    func perform(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .send(let datagram, let peer):
+                send(datagram, to: peer)
+            case .scheduleTimer(let id, let deadline):
+                schedule(id, at: deadline)
+            case .cancelTimer(let id):
+                timers.removeValue(forKey: id)?.cancel()
+            case .installSA(let installation):
+                // The data plane (GroupSA) is not built yet; the member reads its holdings instead.
+                logger.info("SA installed", metadata: ["code": "GW-SA-INSTALL", "sa": "\(installation.reference)",
+                                                       "direction": "\(installation.direction.rawValue)"])
+            case .removeSA(let reference):
+                logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
+            case .persist(let record):
+                // No KeyStore yet: state lives as long as the process.
+                logger.debug("state change not persisted (no key store)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
+            case .log(let event):
+                // LogEvent never carries key material (EngineCore.Action).
+                logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
+            }
+        }
+        if let afterStep, let engine { afterStep(engine) }
+    }
+
+    private func send(_ datagram: [UInt8], to peer: EndpointAddress) {
+        guard let route = routes[peer] ?? defaultRoute else {
+            logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+            return
+        }
+        switch route {
+        case .datagram(let channel, let port, let marker):
+            var buffer = channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
+            if marker || port == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
+            buffer.writeBytes(datagram)
+            do {
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: try peer.socketAddress, data: buffer), promise: nil)
+            } catch {
+                logger.warning("cannot address peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
+            }
+        case .stream(let channel):
+            // RFC 8229 §3: Length | non-ESP marker | IKE message.
+            do {
+                channel.writeAndFlush(try TCPEncapsulationEncoder.frame(ike: ByteBuffer(bytes: datagram)), promise: nil)
+            } catch {
+                logger.warning("message too long for a TCP frame", metadata: ["code": "GW-TCP-FRAME", "peer": "\(peer)"])
+            }
+        }
+    }
+
+    private func schedule(_ id: TimerID, at deadline: EngineTime) {
+        timers.removeValue(forKey: id)?.cancel()
+        guard !stopped else { return }
+        let delay = max(0, deadline.milliseconds(since: clock()))
+        timers[id] = eventLoop.scheduleTask(in: .milliseconds(delay)) { [self] in fire(id) }
+    }
+
+    private func fire(_ id: TimerID) {
+        timers[id] = nil
+        guard !stopped else { return }
+        let now = clock()
+        perform(engine?.tick(now: now) ?? [])
+    }
+
+    /// Calls `tick` every `interval` besides the timers the engine asks for. Engines check every
+    /// deadline in `tick` (EngineCore.TimerID), and a GCKS holds deadlines it schedules no timer
+    /// for (the end of a registration SA's lifetime), so a periodic tick keeps them honest.
+    func startHousekeeping(every interval: TimeAmount) {
+        eventLoop.preconditionInEventLoop()
+        housekeeping?.cancel()
+        housekeeping = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in
+            guard !stopped else { return }
+            let now = clock()
+            perform(engine?.tick(now: now) ?? [])
+        }
+    }
+
+    /// Cancels every timer; later datagrams and timers are ignored.
+    func stop() {
+        eventLoop.preconditionInEventLoop()
+        stopped = true
+        for timer in timers.values { timer.cancel() }
+        timers.removeAll()
+        housekeeping?.cancel()
+        housekeeping = nil
+        for stream in streams.values { stream.close(promise: nil) }
+        streams.removeAll()
+        afterStep = nil
+    }
+}
+
+extension EngineCore.LogEvent.Level {
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}
+
+/// Hands a datagram channel's reads to the driver.
+final class EngineDatagramHandler<Engine: DatagramEngine & Sendable>: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    private let driver: EngineDriver<Engine>
+    private let port: ListeningPort
+
+    init(driver: EngineDriver<Engine>, port: ListeningPort) {
+        self.driver = driver
+        self.port = port
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        driver.receive(unwrapInboundIn(data), on: context.channel, port: port)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A UDP socket reports ICMP unreachable and the like as errors; they end nothing.
+        driver.logger.debug("socket error", metadata: ["code": "GW-SOCKET-ERROR", "error": "\(error)"])
+    }
+}

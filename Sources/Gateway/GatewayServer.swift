@@ -1,0 +1,191 @@
+import EngineCore
+import Foundation
+import GIKEv2
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+import Logging
+import NIOCore
+import NIOPosix
+import WireCore
+
+/// The key server's transport: UDP listeners that classify each datagram (port 848: optional
+/// non-ESP marker, RFC 9838 §2.1.1) and, optionally, RFC 8229 TCP listeners; IKEv2 messages go to
+/// the GCKS engine, whose actions are performed here, and IKEv1 ones are dropped and counted until
+/// the GDOI engine exists. Every listener, connection and the engine live on one event loop.
+public final class GatewayServer: Sendable {
+    public struct Configuration: Sendable {
+        public var listen: [ListenAddress]
+        /// TCP listeners for RFC 8229 encapsulation (IKE over TCP, stream prefix "IKETCP").
+        public var tcpListen: [ListenAddress]
+        /// The GCKS's IDr (RFC 7296 §3.5).
+        public var identity: IdentificationPayload
+        public var logger: Logger
+        /// How long a half-open IKE SA waits for its GSA_AUTH (GCKSConfiguration).
+        public var halfOpenLifetimeMilliseconds: Int64
+        /// How long a registration IKE SA is kept (RFC 9838 §2.3.3: the GCKS decides).
+        public var registrationSALifetimeMilliseconds: Int64
+        /// Period of the housekeeping tick (EngineDriver.startHousekeeping).
+        public var housekeepingIntervalMilliseconds: Int64
+        /// Open TCP connections at most (EngineDriver.maximumStreams).
+        public var maximumTCPConnections: Int
+        /// A TCP connection that delivers nothing for this long is closed (RFC 8229 §6).
+        public var tcpIdleTimeoutMilliseconds: Int64
+        /// Our certificate and key, to answer members that authenticate with certificates in kind
+        /// (RFC 7427); PSK members get a PSK AUTH whatever this is.
+        public var credential: SignatureCredential?
+
+        public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
+                    logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
+                    registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
+                    maximumTCPConnections: Int = 1_024, tcpIdleTimeoutMilliseconds: Int64 = 120_000, credential: SignatureCredential? = nil) {
+            precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
+            self.listen = listen
+            self.tcpListen = tcpListen
+            self.identity = identity
+            self.logger = logger
+            self.halfOpenLifetimeMilliseconds = halfOpenLifetimeMilliseconds
+            self.registrationSALifetimeMilliseconds = registrationSALifetimeMilliseconds
+            self.housekeepingIntervalMilliseconds = housekeepingIntervalMilliseconds
+            self.maximumTCPConnections = maximumTCPConnections
+            self.tcpIdleTimeoutMilliseconds = tcpIdleTimeoutMilliseconds
+            self.credential = credential
+        }
+    }
+
+    /// IDr when none is configured: FQDN "groupkey-gcks".
+    public static let defaultIdentity = IdentificationPayload(idType: IdentificationPayload.fqdn, data: Array("groupkey-gcks".utf8))
+
+    /// The addresses actually bound, in `listen` order (a requested port 0 is replaced by the port
+    /// the system chose).
+    public let boundAddresses: [EndpointAddress]
+    /// The TCP listeners actually bound, in `tcpListen` order.
+    public let boundTCPAddresses: [EndpointAddress]
+    private let channels: [any Channel]
+    private let driver: EngineDriver<GCKSResponder>
+
+    private init(boundAddresses: [EndpointAddress], boundTCPAddresses: [EndpointAddress], channels: [any Channel],
+                 driver: EngineDriver<GCKSResponder>) {
+        self.boundAddresses = boundAddresses
+        self.boundTCPAddresses = boundTCPAddresses
+        self.channels = channels
+        self.driver = driver
+    }
+
+    /// Binds every listener and starts serving `directory`. Refuses the bundled demo secrets on
+    /// any non-loopback address.
+    public static func start(configuration: Configuration, directory: GroupDirectory,
+                             random: any RandomSource = SystemRandom(),
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> GatewayServer {
+        guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(no UDP listener)") }
+        let servesDemoSecret = directory.snapshot.contains(where: DemoSecrets.isUsed(by:))
+        if servesDemoSecret, let open = (configuration.listen + configuration.tcpListen).first(where: { !$0.isLoopback }) {
+            throw .demoSecretOffLoopback(open.description)
+        }
+        let loop = group.next()
+        let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger,
+                                                 maximumStreams: configuration.maximumTCPConnections)
+        var channels: [any Channel] = []
+        var bound: [EndpointAddress] = []
+        var boundTCP: [EndpointAddress] = []
+        do {
+            for address in configuration.listen {
+                let port = listeningPort(address.endpoint.port)
+                let channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.recvAllocator, value: GatewayLimits.datagramReceiveAllocator)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(EngineDatagramHandler(driver: driver, port: port))
+                        }
+                    }
+                    .bind(to: try address.endpoint.socketAddress).get()
+                channels.append(channel)
+                guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
+                    throw GatewayError.socket("\(address) has no IP address once bound")
+                }
+                bound.append(local)
+            }
+            let idleTimeout = configuration.tcpIdleTimeoutMilliseconds
+            for address in configuration.tcpListen {
+                let channel = try await ServerBootstrap(group: loop)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers([
+                                IdleStateHandler(readTimeout: .milliseconds(idleTimeout)),
+                                EngineStreamHandler(driver: driver, expectPrefix: true),
+                            ])
+                        }
+                    }
+                    .bind(to: try address.endpoint.socketAddress).get()
+                channels.append(channel)
+                guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
+                    throw GatewayError.socket("\(address) has no IP address once bound")
+                }
+                boundTCP.append(local)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            if let error = error as? GatewayError { throw error }
+            throw .socket("cannot listen: \(error)")
+        }
+        let engine: GCKSResponder
+        do {
+            engine = try GCKSResponder(configuration: GCKSConfiguration(
+                localEndpoint: bound[0], identity: configuration.identity,
+                halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
+                registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds,
+                credential: configuration.credential),
+                directory: directory, random: random)
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw .engine("\(error)")
+        }
+        let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
+        let served = directory.snapshot.map(\.name)
+        try? await loop.submit {
+            driver.install(engine, defaultRoute: nil)
+            driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
+            configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
+                                                            "listen": "\(listeners.joined(separator: ", "))",
+                                                            "groups": "\(served.joined(separator: " "))"])
+        }.get()
+        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver)
+    }
+
+    /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
+    /// anything else as 848 (marker optional).
+    static func listeningPort(_ port: UInt16) -> ListeningPort {
+        switch port {
+        case 500: return .ike
+        case 4500: return .natTraversal
+        default: return .gdoi
+        }
+    }
+
+    /// The GCKS's counters, read on its event loop.
+    public func statistics() async -> GCKSStatistics {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.engine?.statistics ?? GCKSStatistics() }.get()) ?? GCKSStatistics()
+    }
+
+    /// IKE SAs the GCKS holds (half-open and established).
+    public func sessionCount() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.engine?.sessionCount ?? 0 }.get()) ?? 0
+    }
+
+    /// IKEv1 datagrams dropped for want of a GDOI engine.
+    public func ikev1Dropped() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.ikev1Dropped }.get()) ?? 0
+    }
+
+    /// Stops the timers, then closes every listener.
+    public func stop() async {
+        let driver = self.driver
+        try? await driver.eventLoop.submit { driver.stop() }.get()
+        for channel in channels { try? await channel.close() }
+    }
+}

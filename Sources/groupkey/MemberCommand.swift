@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import GIKEv2
+import GroupKeyCrypto
+import Logging
+
+/// `groupkey member`: the group-member side.
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member",
+        abstract: "Act as a group member.",
+        subcommands: [MemberJoinCommand.self]
+    )
+}
+
+/// `groupkey member join`: registers once with G-IKEv2 over UDP and prints what the member holds.
+struct MemberJoinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "join",
+        abstract: "Register to a group with G-IKEv2 (RFC 9838) and print the SAs received.",
+        discussion: """
+        With neither --psk-file nor --cert, uses the bundled demo pre-shared key "groupkey-demo-psk". A PSK file holds \
+        the key as is; one trailing newline is ignored. Keys are printed only with --show-keys. \
+        Exit codes: 0 registered, 1 refused or no answer (the notify name is printed), 2 usage or \
+        unreadable input.
+        """
+    )
+
+    @Option(name: .long, help: "The key server, ADDR:PORT (IPv6 as [ADDR]:PORT).")
+    var server: String
+
+    @Option(name: .long, help: "The group: a GDOI group number (sent as IDg ID_KEY_ID, 4 octets) or an FQDN.")
+    var group: String
+
+    @Option(name: .long, help: "udp, or tcp (RFC 8229 encapsulation).")
+    var transport: MemberClient.Transport = .udp
+
+    @Option(name: .long, help: "Our identity IDi: an FQDN, or an RFC 822 address if it holds '@'.")
+    var id: String = "groupkey-member"
+
+    @Option(name: .long, help: "File holding the group's pre-shared key.")
+    var pskFile: String?
+
+    @Option(name: .long, help: "PEM certificate (chain, leaf first): authenticate by signature (RFC 7427), not PSK.")
+    var cert: String?
+
+    @Option(name: .long, help: "PEM private key of --cert.")
+    var key: String?
+
+    @Option(name: .long, help: "PEM trust anchors for the key server's certificate.")
+    var ca: String?
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(name: .long, help: "Also print the key material received.")
+    var showKeys = false
+
+    @Flag(name: .long, help: "Put the non-ESP marker before each IKE message.")
+    var nonESPMarker = false
+
+    @Flag(name: .long, help: "Log the exchange to standard error.")
+    var verbose = false
+
+    @Option(name: .long, help: "Give up after this many seconds.")
+    var timeout: Int = 30
+
+    func validate() throws {
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1 to 3600 seconds") }
+        guard (try? ListenAddress(parsing: server)) != nil else { throw ValidationError("--server \(server) is not ADDR:PORT") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if cert != nil && pskFile != nil { throw ValidationError("--psk-file or --cert, not both") }
+        guard !group.isEmpty, !id.isEmpty else { throw ValidationError("--group and --id must not be empty") }
+    }
+
+    func run() async throws {
+        // The outcome is printed; the engine's log lines only with --verbose.
+        let level: Logger.Level = verbose ? .info : .critical
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let outcome: MemberClient.Outcome
+        do throws(GatewayError) {
+            let address = try ListenAddress(parsing: server)
+            var credential: SignatureCredential?
+            if let cert, let key {
+                credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
+                                                            keyPEM: try CredentialFiles.read(key), name: cert)
+            }
+            let trust = try ca.map { path throws(GatewayError) in try CredentialFiles.trustStore(pem: try CredentialFiles.read(path), name: path) }
+            let options = MemberClient.Options(server: address.endpoint, groupID: MemberClient.groupIdentification(group),
+                                               identity: MemberClient.memberIdentification(id),
+                                               preSharedKey: credential == nil ? try readPSK() : nil, credential: credential,
+                                               trustAnchors: trust,
+                                               nonESPMarker: nonESPMarker, transport: transport, timeoutMilliseconds: Int64(timeout) * 1000)
+            outcome = try await MemberClient.join(options)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(error.isLocalTrouble ? CLIExitCode.findings : CLIExitCode.usage)
+        }
+        let report = MemberReport(server: server, group: group, outcome: outcome, showKeys: showKeys)
+        print(format == .json ? report.json : report.text)
+        if case .failed = outcome { throw ExitCode(CLIExitCode.findings) }
+    }
+
+    private func readPSK() throws(GatewayError) -> SecretBytes {
+        guard let pskFile else { return DemoSecrets.preSharedKey }
+        guard let data = FileManager.default.contents(atPath: pskFile) else { throw .secrets("\(pskFile) cannot be read") }
+        var octets = Array(data)
+        if octets.last == UInt8(ascii: "\n") { octets.removeLast() }
+        if octets.last == UInt8(ascii: "\r") { octets.removeLast() }
+        guard !octets.isEmpty else { throw .secrets("\(pskFile) is empty") }
+        return SecretBytes(consuming: &octets)
+    }
+}
+
+extension MemberClient.Transport: ExpressibleByArgument {}
+
+extension GatewayError {
+    /// A socket or engine failure on our side (exit 1), as opposed to bad input (exit 2).
+    var isLocalTrouble: Bool {
+        switch self {
+        case .socket, .engine: return true
+        case .invalidListenAddress, .demoSecretOffLoopback, .policy, .secrets: return false
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Gateway
+import GIKEv2
+import GroupKeyCrypto
+import GroupPolicy
+import GroupState
+import Logging
+
+/// `groupkey serve`: the key server. With no `--policies` it serves the bundled demo group with
+/// the bundled demo secrets on loopback; demo secrets are refused on any other address.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve group policies to G-IKEv2 members over UDP (GDOI datagrams are dropped for now).",
+        discussion: """
+        With no --policies, serves the bundled demo group 1001 (pre-shared key "groupkey-demo-psk") on \
+        127.0.0.1:848; the demo secrets are refused on any non-loopback address.
+
+        --secrets FILE gives the values policies name as secrets:NAME, one per line:
+            # comment
+            NAME = VALUE          VALUE as UTF-8 text, spaces around it trimmed
+            NAME = hex:0011ff     the octets in hexadecimal
+            NAME = file:key.pem   a file's contents (path relative to FILE): PEM keys
+        env:NAME references are read from the environment.
+
+        Prints one line "listening on ADDR:PORT" per UDP socket ("listening on tcp ADDR:PORT" per TCP one), then logs to standard error. \
+        SIGINT or SIGTERM stops it. Exit codes: 0 stopped cleanly, 1 cannot listen, 2 usage or \
+        unreadable/invalid policies or secrets.
+        """
+    )
+
+    @Option(name: .long, help: "Directory (or file) of native policies; omitted: the bundled demo group.")
+    var policies: String?
+
+    @Option(name: .long, help: "ADDR:PORT to listen on (repeatable; IPv6 as [ADDR]:PORT; port 0 picks one).")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "ADDR:PORT to accept IKE over TCP on (RFC 8229; repeatable).")
+    var tcpListen: [String] = []
+
+    @Option(name: .long, help: "Secrets file for the secrets:NAME references of the policies.")
+    var secrets: String?
+
+    @Option(name: .long, help: "Our identity IDr: an FQDN, or an RFC 822 address if it holds '@'; with --cert, what the certificate names.")
+    var id: String = "groupkey-gcks"
+
+    @Option(name: .long, help: "PEM certificate (chain, leaf first) to answer certificate members with (RFC 7427).")
+    var cert: String?
+
+    @Option(name: .long, help: "PEM private key of --cert.")
+    var key: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if policies == nil && secrets != nil { throw ValidationError("--secrets needs --policies (the demo group brings its own)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "groupkey.serve")
+        let server: GatewayServer
+        do throws(GatewayError) {
+            let addresses = try (listen.isEmpty ? ["127.0.0.1:848"] : listen).map { text throws(GatewayError) in
+                try ListenAddress(parsing: text)
+            }
+            let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
+            let directory = try loadDirectory()
+            var credential: SignatureCredential?
+            if let cert, let key {
+                credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
+                                                            keyPEM: try CredentialFiles.read(key), name: cert)
+            }
+            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
+                                                                        identity: MemberClient.memberIdentification(id), logger: logger,
+                                                                        credential: credential),
+                                                   directory: directory)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            if case .socket = error { throw ExitCode(CLIExitCode.findings) }
+            throw ExitCode(CLIExitCode.usage)
+        }
+        for address in server.boundAddresses {
+            // Unbuffered, so a supervisor or test reading the pipe sees it at once.
+            FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
+        }
+        for address in server.boundTCPAddresses {
+            FileHandle.standardOutput.write(Data("listening on tcp \(address)\n".utf8))
+        }
+        await Self.waitForTerminationSignal()
+        logger.info("stopping", metadata: ["code": "GW-STOPPING"])
+        await server.stop()
+    }
+
+    private func loadDirectory() throws(GatewayError) -> GroupDirectory {
+        guard let policies else { return try GroupCatalog.demo(random: SystemRandom(), nowMilliseconds: Self.nowMilliseconds) }
+        let inputs = PolicyInputs.collect([policies])
+        if let unreadable = inputs.unreadable.first { throw .policy("\(unreadable.file): \(unreadable.message)") }
+        let secretsFile = try secrets.map { path throws(GatewayError) in try SecretsFile.load(path: path) } ?? SecretsFile()
+        return try GroupCatalog.load(policies: inputs.inputs, secrets: secretsFile, random: SystemRandom(),
+                                     nowMilliseconds: Self.nowMilliseconds)
+    }
+
+    private static var nowMilliseconds: Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Returns on the first SIGINT or SIGTERM.
+    private static func waitForTerminationSignal() async {
+        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)  // let the dispatch source see it instead of the default handler
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        for await _ in signals { break }
+        for source in sources { source.cancel() }
+    }
+}
