@@ -25,10 +25,15 @@ public struct GCKSConfiguration: Sendable {
     /// Our certificate and key, to authenticate to members that authenticate with certificates
     /// (RFC 7427); members using a PSK get a PSK AUTH.
     public var credential: SignatureCredential?
+    /// DEBUG ONLY, nil by default: called with the keys of every registration IKE SA as soon as
+    /// they are derived, so an operator can hand them to Wireshark (`serve --ike-key-log`).
+    public var ikeKeyLog: (@Sendable (IKEKeyLogRecord) -> Void)?
 
     public init(localEndpoint: EndpointAddress, identity: IdentificationPayload, cookieThreshold: Int = 1_000,
                 halfOpenLifetimeMilliseconds: Int64 = 30_000, registrationSALifetimeMilliseconds: Int64 = 600_000,
-                nonceLength: Int = 32, maximumMessageSize: Int? = nil, credential: SignatureCredential? = nil) {
+                nonceLength: Int = 32, maximumMessageSize: Int? = nil, credential: SignatureCredential? = nil,
+                ikeKeyLog: (@Sendable (IKEKeyLogRecord) -> Void)? = nil) {
+        self.ikeKeyLog = ikeKeyLog
         self.localEndpoint = localEndpoint
         self.identity = identity
         self.cookieThreshold = cookieThreshold

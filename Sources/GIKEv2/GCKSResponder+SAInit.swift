@@ -83,6 +83,11 @@ extension GCKSResponder {
             let nonceResponder = try random.bytes(configuration.nonceLength)
             let keys = try IKESAKeys(suite: chosen, sharedSecret: shared, nonceInitiator: nonce, nonceResponder: nonceResponder,
                                      spiInitiator: header.initiatorSPI, spiResponder: spiResponder)
+            if let ikeKeyLog = configuration.ikeKeyLog {
+                ikeKeyLog(IKEKeyLogRecord(spiInitiator: header.initiatorSPI, spiResponder: spiResponder, skEi: keys.skEi,
+                                          skEr: keys.skEr, skAi: keys.skAi, skAr: keys.skAr, encryptionID: chosen.encryptionID,
+                                          keyBits: chosen.keyBits, integrityID: chosen.integrityID))
+            }
             var log: [Action] = []
             if let natNote = checkNATDetection(notifies, header: header, peer: peer) { log.append(.log(natNote)) }
             var payloads: [IKEv2Payload] = [

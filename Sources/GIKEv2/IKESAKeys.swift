@@ -14,6 +14,11 @@ struct IKESAKeys: Sendable {
     /// GSK_w: the default key-wrap key of this SA (RFC 9838 §3.1.1; WIRE-REFERENCE §18.10).
     let keyWrapKey: SecretBytes
     let keyWrap: AESKeyWrap
+    /// SK_ei, SK_er, SK_ai, SK_ar as derived, kept only for the debug key log (IKEKeyLogRecord).
+    let skEi: SecretBytes
+    let skEr: SecretBytes
+    let skAi: SecretBytes
+    let skAr: SecretBytes
 
     init(suite: NegotiatedSuite, sharedSecret: SecretBytes, nonceInitiator: [UInt8], nonceResponder: [UInt8],
          spiInitiator: UInt64, spiResponder: UInt64) throws {
@@ -31,6 +36,10 @@ struct IKESAKeys: Sendable {
         skD = keys.skD
         skPi = keys.skPi
         skPr = keys.skPr
+        skEi = keys.skEi
+        skEr = keys.skEr
+        skAi = keys.skAi
+        skAr = keys.skAr
         initiatorProtection = try CipherSuiteProtection(encryption: encryption, encryptionKey: keys.skEi, integrity: integrity,
                                                         integrityKey: integrity == nil ? nil : keys.skAi)
         responderProtection = try CipherSuiteProtection(encryption: encryption, encryptionKey: keys.skEr, integrity: integrity,

@@ -34,11 +34,17 @@ public final class GatewayServer: Sendable {
         /// Our certificate and key, to answer members that authenticate with certificates in kind
         /// (RFC 7427); PSK members get a PSK AUTH whatever this is.
         public var credential: SignatureCredential?
+        /// DEBUG ONLY, nil by default: where the keys of every registration IKE SA are appended
+        /// for Wireshark (IKEKeyLogFile). With the demo secrets it can only ever be used on loopback,
+        /// since `start` refuses those anywhere else.
+        public var ikeKeyLog: IKEKeyLogFile?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
                     registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
-                    maximumTCPConnections: Int = 1_024, tcpIdleTimeoutMilliseconds: Int64 = 120_000, credential: SignatureCredential? = nil) {
+                    maximumTCPConnections: Int = 1_024, tcpIdleTimeoutMilliseconds: Int64 = 120_000, credential: SignatureCredential? = nil,
+                    ikeKeyLog: IKEKeyLogFile? = nil) {
+            self.ikeKeyLog = ikeKeyLog
             precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
@@ -130,13 +136,15 @@ public final class GatewayServer: Sendable {
             if let error = error as? GatewayError { throw error }
             throw .socket("cannot listen: \(error)")
         }
+        var keyLogSink: (@Sendable (IKEKeyLogRecord) -> Void)?
+        if let file = configuration.ikeKeyLog { keyLogSink = { record in file.append(record) } }
         let engine: GCKSResponder
         do {
             engine = try GCKSResponder(configuration: GCKSConfiguration(
                 localEndpoint: bound[0], identity: configuration.identity,
                 halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
                 registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds,
-                credential: configuration.credential),
+                credential: configuration.credential, ikeKeyLog: keyLogSink),
                 directory: directory, random: random)
         } catch {
             for channel in channels { try? await channel.close() }
@@ -180,6 +188,13 @@ public final class GatewayServer: Sendable {
     public func ikev1Dropped() async -> Int {
         let driver = self.driver
         return (try? await driver.eventLoop.submit { driver.ikev1Dropped }.get()) ?? 0
+    }
+
+    /// Datagrams and stream messages dropped before the engine: not IKE at all, malformed
+    /// framing, ESP or NAT-keepalives on an IKE port (EngineDriver).
+    public func unclassifiedDropped() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.unclassifiedDropped }.get()) ?? 0
     }
 
     /// Stops the timers, then closes every listener.

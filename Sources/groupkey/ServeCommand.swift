@@ -52,6 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key of --cert.")
     var key: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "DEBUG ONLY: append the keys of every IKE SA to FILE as Wireshark ikev2_decryption_table lines.",
+        discussion: "Off by default. The file (mode 0600) holds live key material (SK_ei, SK_er, SK_ai, SK_ar): use it to check a capture with tshark, never in production. Like the demo group itself, refused off loopback with the demo secrets."))
+    var ikeKeyLog: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -81,9 +86,13 @@ struct ServeCommand: AsyncParsableCommand {
                 credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
                                                             keyPEM: try CredentialFiles.read(key), name: cert)
             }
+            let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
+            if let keyLog {
+                logger.warning("writing IKE SA keys for debugging", metadata: ["code": "GW-IKE-KEY-LOG", "file": "\(keyLog.path)"])
+            }
             server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
                                                                         identity: MemberClient.memberIdentification(id), logger: logger,
-                                                                        credential: credential),
+                                                                        credential: credential, ikeKeyLog: keyLog),
                                                    directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
