@@ -21,15 +21,17 @@ public struct IKEKeyLogRecord: Sendable {
     /// IKEv2 Transform Type 3 ID; nil with an AEAD.
     public let integrityID: UInt16?
 
-    /// One line of Wireshark's `ikev2_decryption_table` file, or nil when Wireshark has no name
+    /// One line of Wireshark's `ikev2_decryption_table` file
+    /// (`SPIi,SPIr,SK_ei,SK_er,"cipher",SK_ai,SK_ar,"integrity"`), or nil when Wireshark has no name
     /// for the cipher or integrity algorithm. Contains the keys in hexadecimal.
     public var wiresharkLine: String? {
         guard let cipher = Self.wiresharkCipherName(id: encryptionID, keyBits: keyBits),
               let integrity = Self.wiresharkIntegrityName(id: integrityID) else { return nil }
+        // UAT files carry byte fields as bare hex and enumerations as quoted labels.
         let fields = [Self.hex(spiInitiator.bigEndianBytes), Self.hex(spiResponder.bigEndianBytes),
-                      Self.hex(skEi.unsafeCopyBytes()), Self.hex(skEr.unsafeCopyBytes()), cipher,
-                      Self.hex(skAi.unsafeCopyBytes()), Self.hex(skAr.unsafeCopyBytes()), integrity]
-        return fields.map { "\"\($0)\"" }.joined(separator: ",")
+                      Self.hex(skEi.unsafeCopyBytes()), Self.hex(skEr.unsafeCopyBytes()), "\"\(cipher)\"",
+                      Self.hex(skAi.unsafeCopyBytes()), Self.hex(skAr.unsafeCopyBytes()), "\"\(integrity)\""]
+        return fields.joined(separator: ",")
     }
 
     /// Wireshark's labels (packet-isakmp.c value strings, as its UAT stores them) for the IKEv2
