@@ -1,0 +1,202 @@
+import ArgumentParser
+import EngineCore
+import Foundation
+import Gateway
+import GIKEv2
+import GroupKeyCrypto
+import GroupPolicy
+import GroupState
+import Logging
+
+/// `groupkey bench register`: an in-process GCKS on 127.0.0.1 (port chosen by the system) and a
+/// load generator of C member engines at a time registering N members in all, over loopback
+/// UDP or TCP. Reports registrations per second (median of the runs) and how much the process's
+/// resident memory grew per registered member while the GCKS held their registration SAs.
+struct BenchRegisterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Time G-IKEv2 registrations (X25519, AES-GCM-16-256, PSK) to an in-process key server over loopback."
+    )
+
+    @Option(help: "Members registered per run.")
+    var members: Int = 500
+
+    @Option(help: "Member engines registering at the same time.")
+    var concurrency: Int = 32
+
+    @Option(help: "udp, or tcp (RFC 8229).")
+    var transport: String = "udp"
+
+    @Option(help: "Timed runs, each against a fresh server; the median is reported.")
+    var runs: Int = 3
+
+    func validate() throws {
+        guard (1...50_000).contains(members) else { throw ValidationError("--members must be 1...50000") }
+        guard (1...1_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1000") }
+        guard MemberClient.Transport(rawValue: transport) != nil else { throw ValidationError("--transport is udp or tcp") }
+        guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
+    }
+
+    func run() async throws {
+        let transport = MemberClient.Transport(rawValue: self.transport) ?? .udp
+        var rates: [Double] = []
+        var growths: [Double] = []
+        for run in 1...runs {
+            let result = try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport).run()
+            guard result.failures == 0 else {
+                FileHandle.standardError.write(Data("Error: run \(run): \(result.failures) of \(members) registrations failed, first: \(result.firstFailure ?? "?")\n".utf8))
+                throw ExitCode(CLIExitCode.findings)
+            }
+            rates.append(result.registrationsPerSecond)
+            growths.append(result.residentGrowthPerMember)
+            print(String(format: "run %d: %.1f registrations/s, %.0f octets resident per member", run,
+                         result.registrationsPerSecond, result.residentGrowthPerMember))
+        }
+        print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
+                     transport.rawValue, members, concurrency, BenchmarkRunner.median(rates), runs, BenchmarkRunner.median(growths)))
+        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback")
+    }
+}
+
+/// One run: a fresh GCKS serving the benchmark group, N registrations, C at a time.
+struct RegistrationLoad {
+    let members: Int
+    let concurrency: Int
+    let transport: MemberClient.Transport
+
+    struct Result {
+        var registrationsPerSecond: Double
+        /// Resident set growth from just after the server started to just after the last
+        /// registration, divided by N: the GCKS keeps every registration IKE SA for its lifetime
+        /// (RFC 9838 §2.3.3), so this is what each member costs it. Includes allocator slack.
+        var residentGrowthPerMember: Double
+        var failures: Int
+        var firstFailure: String?
+    }
+
+    /// The benchmark group: the same keys for everyone, a registration suite of X25519,
+    /// AES-GCM-16-256 and PRF-HMAC-SHA2-256 with a PSK, no authorization list (any identity
+    /// with the PSK is admitted), and the demo rekey-signing key (so loopback only).
+    static let policy = """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <policies xmlns="urn:groupkey:policy:1">
+      <group name="bench-4343">
+        <identity gdoi-id="4343">
+          <idg type="key-id" value="000010f7"/>
+        </identity>
+        <protocols serve="gikev2" migration="migrated"/>
+        <key-server address="127.0.0.1"/>
+        <registration>
+          <psk secret-ref="secrets:bench-psk"/>
+          <proposal encryption="aes-gcm-16" key-length="256" prf="hmac-sha2-256" key-exchange="curve25519"/>
+        </registration>
+        <data-security>
+          <sa name="bench-tek" protocol="esp" mode="tunnel" address-preservation="source-and-destination">
+            <selector protocol="any" source="10.0.0.0/8" destination="10.0.0.0/8"/>
+            <encryption algorithm="aes-gcm-16" key-length="256"/>
+            <lifetime seconds="3600"/>
+            <anti-replay type="counter" window="64"/>
+            <sender-id bits="16"/>
+          </sa>
+        </data-security>
+        <rekey transport="multicast" destination="239.192.0.43" port="848">
+          <encryption algorithm="aes-gcm-16" key-length="256"/>
+          <key-wrap algorithm="kw-5649-256"/>
+          <authentication method="digital-signature" signature="rsa-pkcs1-sha256" key-ref="secrets:bench-rekey-key"/>
+          <lifetime seconds="86400"/>
+          <lead-time seconds="90"/>
+          <retransmit count="2" interval="10"/>
+        </rekey>
+        <timing activation-delay="0" deactivation-delay="30"/>
+      </group>
+    </policies>
+    """
+
+    /// X25519 (31), ENCR_AES_GCM_16 (20) 256-bit, PRF_HMAC_SHA2_256 (5); no INTEG with an AEAD.
+    static let proposal = IKEProposal(encryption: 20, keyBits: 256, integrity: nil, prf: 5, keyExchange: 31)
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "groupkey.bench")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    func run() async throws -> Result {
+        let psk = try SystemRandom().secret(32)
+        var pskText = ""
+        for byte in psk.unsafeCopyBytes() { pskText += String(format: "%02x", byte) }
+        let pem = Array(DemoSecrets.rekeySigningKeyPEM.utf8)
+        let secrets = try SecretsFile.parse("bench-psk = hex:\(pskText)\nbench-rekey-key = file:demo-rekey.pem\n",
+                                            file: "bench-secrets") { _ throws(GatewayError) in pem }
+        let directory = try GroupCatalog.load(policies: [PolicyValidator.Input(name: "bench-4343.xml", bytes: Array(Self.policy.utf8))],
+                                              secrets: secrets, environment: [:], random: SystemRandom())
+        let loopback = try ListenAddress(parsing: "127.0.0.1:0")
+        let server = try await GatewayServer.start(configuration: .init(listen: [loopback], tcpListen: transport == .tcp ? [loopback] : [],
+                                                                        logger: Self.quietLogger,
+                                                                        maximumTCPConnections: max(1_024, concurrency * 2)),
+                                                   directory: directory)
+        let target = transport == .tcp ? server.boundTCPAddresses[0] : server.boundAddresses[0]
+        let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
+                                            identity: MemberClient.memberIdentification("bench.example"), preSharedKey: psk,
+                                            proposals: [Self.proposal], transport: transport, timeoutMilliseconds: 60_000)
+        // A warm-up round of C untimed members first, so the figures leave out one-time costs
+        // (sockets, lazily built OpenSSL objects, the allocator's first arenas).
+        _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup")
+        let residentBefore = ResidentMemory.octets()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm")
+        let elapsed = (clock.now - start).seconds
+        let residentAfter = ResidentMemory.octets()
+        await server.stop()
+        return Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
+                      residentGrowthPerMember: Double(max(0, residentAfter - residentBefore)) / Double(members),
+                      failures: failures, firstFailure: firstFailure)
+    }
+
+    /// Registers one member per index, `concurrency` at a time; the failure count and the first reason.
+    private func register(_ indices: Range<Int>, template: MemberClient.Options, prefix: String) async -> (Int, String?) {
+        let concurrency = self.concurrency
+        return await withTaskGroup(of: (Int, String?).self) { group in
+            for worker in 0..<min(concurrency, indices.count) {
+                group.addTask {
+                    var failed = 0
+                    var first: String?
+                    // Worker w registers members w, w + C, w + 2C, ...: C registrations in flight.
+                    for index in stride(from: indices.lowerBound + worker, to: indices.upperBound, by: concurrency) {
+                        var options = template
+                        options.identity = MemberClient.memberIdentification("\(prefix)-\(index).bench.example")
+                        let outcome: MemberClient.Outcome
+                        do { outcome = try await MemberClient.join(options, logger: Self.quietLogger) } catch {
+                            failed += 1
+                            first = first ?? "\(error)"
+                            continue
+                        }
+                        if case .failed(let error) = outcome {
+                            failed += 1
+                            first = first ?? "\(error)"
+                        }
+                    }
+                    return (failed, first)
+                }
+            }
+            var total = 0
+            var first: String?
+            for await (failed, firstOfWorker) in group {
+                total += failed
+                first = first ?? firstOfWorker
+            }
+            return (total, first)
+        }
+    }
+}
+
+/// The process's resident set size, from /proc/self/statm (Linux: second field, in pages).
+enum ResidentMemory {
+    static func octets() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
