@@ -7,6 +7,7 @@
 # tcpdump, tshark and a built groupkey binary. The key log holds live keys of the demo group
 # (public anyway) and is deleted on exit.
 #   scripts/interop/tshark-registration-check.sh .build/debug/groupkey [PORT]
+# KEEP=1 keeps the capture and key log in the temporary directory it prints, for a look by hand.
 set -euo pipefail
 GROUPKEY=$(cd "$(dirname "${1:?usage: tshark-registration-check.sh GROUPKEY_BINARY [PORT]}")" && pwd)/$(basename "$1")
 PORT=${2:-18849}
