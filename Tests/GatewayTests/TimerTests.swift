@@ -69,7 +69,9 @@ struct GCKSDeadlineTests {
         let expired = try await Self.waitForNoSessions(server, seconds: 30)
         try? await channel.close()
         await server.stop()
-        #expect(answered && during == 1)
+        // The answer proves the half-open SA existed; on a loaded machine it may already have
+        // expired by the time the count is read, so only "at most one" is timing-proof.
+        #expect(answered && during <= 1)
         #expect(expired)
     }
 
@@ -81,7 +83,8 @@ struct GCKSDeadlineTests {
         let closed = try await Self.waitForNoSessions(server, seconds: 30)
         await server.stop()
         guard case .registered = outcome else { Issue.record("registration failed: \(outcome)"); return }
-        #expect(during == 1)
+        // Registration proves the SA existed; it may already be closed when the count is read.
+        #expect(during <= 1)
         #expect(closed)
     }
 }
