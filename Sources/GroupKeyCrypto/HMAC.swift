@@ -4,6 +4,12 @@ import COpenSSL
 /// per call costs more than hashing a 1400-octet packet.
 enum HMACEngine {
     nonisolated(unsafe) private static let mac: OpaquePointer? = EVP_MAC_fetch(nil, "HMAC", nil)
+    /// A valid, never-written octet to point at for a zero-length key.
+    nonisolated(unsafe) private static let emptyKey: UnsafeMutablePointer<UInt8> = {
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return pointer
+    }()
 
     /// HMAC of the concatenation of `parts`, written into `output` (which must hold the digest).
     static func compute(digest: DigestAlgorithm, key: UnsafeRawBufferPointer, parts: [any ContiguousBytes],
@@ -15,9 +21,9 @@ enum HMACEngine {
                 OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: name), 0),
                 OSSL_PARAM_construct_end(),
             ]
-            // A zero-length HMAC key is legal (RFC 2104) but OpenSSL wants a non-null pointer.
-            var empty: UInt8 = 0
-            let keyPointer = key.count > 0 ? key.baseAddress!.assumingMemoryBound(to: UInt8.self) : withUnsafeMutablePointer(to: &empty) { UnsafePointer($0) }
+            // A zero-length HMAC key is legal (RFC 2104), but OpenSSL reads a null key as "keep the
+            // previous key", so an empty key is passed as a valid pointer with length 0.
+            let keyPointer = key.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyKey)
             try check(EVP_MAC_init(ctx, keyPointer, key.count, &params), "EVP_MAC_init(HMAC-\(digest))")
         }
         for part in parts {

@@ -17,6 +17,8 @@ public struct GroupState: Sendable {
     public let groupWide: GroupWideValues
     /// Members admitted so far (registration identity), in order of admission.
     public private(set) var members: [String] = []
+    /// The same identities as `members`, for constant-time membership on every registration.
+    private var memberSet: Set<String> = []
 
     public var name: String { definition.name }
 
@@ -84,24 +86,26 @@ public struct GroupState: Sendable {
     public mutating func admit(member: String, senderIDCount: UInt32?, random: some RandomSource) throws(GroupStateError) -> Admission {
         var allocator = senderIDs
         var ids: [UInt32] = []
-        if let count = senderIDCount, allocator != nil {
-            ids = try allocator!.allocate(count: count)
+        if let count = senderIDCount, var current = allocator {
+            ids = try current.allocate(count: count)
+            allocator = current
         }
         var tree = keyTree
         var path: [LKHNodeKey] = []
-        if tree != nil {
+        if var current = tree {
             let memberID = LKHMemberID(member)
             do {
-                path = tree!.contains(memberID) ? try tree!.path(of: memberID) : try tree!.join(memberID, random: random).path
+                path = current.contains(memberID) ? try current.path(of: memberID) : try current.join(memberID, random: random).path
             } catch let error as LKHError {
                 throw .keyTree(error)
             } catch {
                 throw .incompletePolicy("key tree: \(error)")
             }
+            tree = current
         }
         senderIDs = allocator
         keyTree = tree
-        if !members.contains(member) { members.append(member) }
+        if memberSet.insert(member).inserted { members.append(member) }
         return Admission(senderIDs: ids, keyPath: path)
     }
 

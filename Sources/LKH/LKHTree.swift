@@ -63,6 +63,9 @@ public struct LKHTree: Sendable {
     private var keys: [LKHPosition: LKHNodeKey] = [:]
     private var leafOfMember: [LKHMemberID: LKHPosition] = [:]
     private var memberAtLeaf: [LKHPosition: LKHMemberID] = [:]
+    /// Leaves 0..<leavesUsed have held a member; `freedLeaves` are those among them now empty.
+    private var leavesUsed = 0
+    private var freedLeaves = Set<Int>()
     /// Last serial handed out; serials only grow, so a Key ID is never reused.
     public private(set) var lastSerial: UInt32
 
@@ -97,7 +100,8 @@ public struct LKHTree: Sendable {
     /// are created; existing ones are handed over unchanged, so a join sends nothing to others.
     public mutating func join(_ member: LKHMemberID, random: some RandomSource) throws -> LKHJoin {
         guard leafOfMember[member] == nil else { throw LKHError.alreadyMember(member) }
-        guard let index = (0..<shape.leafCount).first(where: { memberAtLeaf[shape.leaf(at: $0)] == nil }) else {
+        // The lowest free leaf: a freed one below the high-water mark, else the next never used.
+        guard let index = freedLeaves.min() ?? (leavesUsed < shape.leafCount ? leavesUsed : nil) else {
             throw LKHError.treeFull(capacity: shape.leafCount)
         }
         let leaf = shape.leaf(at: index)
@@ -113,6 +117,7 @@ public struct LKHTree: Sendable {
         }
         leafOfMember[member] = leaf
         memberAtLeaf[leaf] = member
+        if freedLeaves.remove(index) == nil { leavesUsed += 1 }
         return LKHJoin(member: member, path: path)
     }
 
@@ -128,6 +133,7 @@ public struct LKHTree: Sendable {
         for member in unique {
             guard let leaf = next.leafOfMember.removeValue(forKey: member) else { continue }
             next.memberAtLeaf[leaf] = nil
+            next.freedLeaves.insert(Int(leaf.rawValue) - shape.firstLeaf)
             if let old = next.keys.removeValue(forKey: leaf) { retired.append(old.reference) }
             affected.formUnion(shape.ancestors(of: leaf))
         }

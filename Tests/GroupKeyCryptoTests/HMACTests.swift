@@ -28,3 +28,12 @@ struct HMACVectorFile: Decodable {
         for result in CryptoSelfTest.run() { #expect(result.passed, "\(result.name)") }
     }
 }
+
+@Suite struct HMACEmptyKeyTests {
+    /// RFC 2104 allows a zero-length key; OpenSSL treats a null key as "reuse the last one", so
+    /// this checks the empty key really is empty. Expected value from Python's hmac module.
+    @Test func emptyKeyAndEmptyMessage() throws {
+        let mac = try HMAC(.sha256).authenticationCode(key: [UInt8](), parts: [[UInt8]()])
+        #expect(mac == Hex.decode("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"))
+    }
+}

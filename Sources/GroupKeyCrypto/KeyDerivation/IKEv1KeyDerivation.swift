@@ -45,9 +45,8 @@ public enum IKEv1KeyDerivation {
     /// (RFC 2409 Appendix B; 0 is a single octet).
     public static func encryptionKey(prf: PseudorandomFunction, skeyidE: SecretBytes, length: Int) throws -> SecretBytes {
         if skeyidE.count >= length { return skeyidE.slice(0..<length) }
-        var material = SecretBytes.zeros(count: 0)
         var previous = try prf.derive(key: skeyidE, [UInt8(0)])
-        material = previous
+        var material = previous
         while material.count < length {
             previous = try prf.derive(key: skeyidE, previous)
             material = material + previous
