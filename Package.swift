@@ -36,6 +36,11 @@ let package = Package(
         .target(name: "EngineCore", dependencies: ["GroupKeyCrypto"], swiftSettings: strict),
         .target(name: "GroupState", dependencies: ["GroupPolicy", "GroupKeyCrypto", "GroupKeyTypes", "LKH"],
                 swiftSettings: strict),
+        // GDOI (RFC 6407): IKEv1 phase 1 and GROUPKEY-PULL/PUSH, key server and member roles.
+        .target(name: "GDOI", dependencies: ["EngineCore", "GroupState", "GDOIWire", "WireCore", "GroupKeyCrypto",
+                                             "GroupKeyTypes", "GroupPolicy", "LKH",
+                                             .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: strict),
         .target(name: "GIKEv2", dependencies: ["EngineCore", "GroupState", "GIKEv2Wire", "WireCore", "GroupKeyCrypto",
                                                "GroupKeyTypes", "GroupPolicy", "LKH",
                                                .product(name: "NIOCore", package: "swift-nio")],
