@@ -6,20 +6,15 @@ public final class XMLParsedDocument {
     let document: xmlDocPtr
     /// The name the caller gave the input; diagnostics carry it.
     public let file: String
-    /// The root element as a value tree.
-    public let root: XMLElementNode
+    /// The root element as a value tree, built on first use: a caller that only validates the
+    /// document against a schema never pays for it.
+    public private(set) lazy var root: XMLElementNode = LibXML2Tree.root(of: document, lines: lines)
     let lines: LineTable
 
     init(owning document: xmlDocPtr, file: String, lines: LineTable) {
         self.document = document
         self.file = file
         self.lines = lines
-        if let rootNode = xmlDocGetRootElement(document) {
-            let name = LibXML2Tree.string(rootNode.pointee.name) ?? ""
-            root = LibXML2Tree.element(from: rootNode, path: "/" + name, lines: lines)
-        } else {
-            root = XMLElementNode(name: "")
-        }
     }
 
     deinit {

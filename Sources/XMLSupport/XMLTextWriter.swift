@@ -5,18 +5,28 @@
 public struct XMLTextWriter: Sendable {
     private var output = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     private var open: [String] = []
-    private let indentUnit = "  "
+    private static let indentUnit = "  "
+    /// Indentation strings for the usual depths, built once rather than per line.
+    private static let indents: [String] = (0..<16).map { String(repeating: indentUnit, count: $0) }
 
     public init() {}
 
-    private var indent: String { String(repeating: indentUnit, count: open.count) }
+    private var indent: String {
+        open.count < Self.indents.count ? Self.indents[open.count] : String(repeating: Self.indentUnit, count: open.count)
+    }
 
-    private static func tag(_ name: String, _ attributes: [(String, String)]) -> String {
-        var text = "<" + name
+    /// Appends `<name key="value"...` (no closing bracket) straight onto the output.
+    private mutating func appendTag(_ name: String, _ attributes: [(String, String)]) {
+        output += indent
+        output += "<"
+        output += name
         for (key, value) in attributes {
-            text += " \(key)=\"\(escapeAttribute(value))\""
+            output += " "
+            output += key
+            output += "=\""
+            output += Self.escapeAttribute(value)
+            output += "\""
         }
-        return text
     }
 
     /// A comment on its own line. `--` cannot appear inside a comment, so it is spaced out.
@@ -26,24 +36,34 @@ public struct XMLTextWriter: Sendable {
 
     /// Opens an element whose children follow; the first element opened may carry `xmlns`.
     public mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
-        output += indent + Self.tag(name, attributes) + ">\n"
+        appendTag(name, attributes)
+        output += ">\n"
         open.append(name)
     }
 
     /// An element with no content.
     public mutating func empty(_ name: String, _ attributes: [(String, String)] = []) {
-        output += indent + Self.tag(name, attributes) + "/>\n"
+        appendTag(name, attributes)
+        output += "/>\n"
     }
 
     /// An element holding only text.
     public mutating func leaf(_ name: String, _ attributes: [(String, String)] = [], text: String) {
-        output += indent + Self.tag(name, attributes) + ">" + Self.escapeText(text) + "</\(name)>\n"
+        appendTag(name, attributes)
+        output += ">"
+        output += Self.escapeText(text)
+        output += "</"
+        output += name
+        output += ">\n"
     }
 
     /// Closes the innermost open element.
     public mutating func close() {
         guard let name = open.popLast() else { return }
-        output += indent + "</\(name)>\n"
+        output += indent
+        output += "</"
+        output += name
+        output += ">\n"
     }
 
     /// The document; closes whatever is still open.
@@ -62,6 +82,8 @@ public struct XMLTextWriter: Sendable {
     }
 
     public static func escapeText(_ text: String) -> String {
+        // Most values (numbers, names, addresses) need no escaping: return them as they are.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x0D }) else { return text }
         var out = ""
         for character in text.unicodeScalars {
             switch character {
@@ -75,8 +97,16 @@ public struct XMLTextWriter: Sendable {
         return out
     }
 
+    private static func needsAttributeEscape(_ octet: UInt8) -> Bool {
+        switch octet {
+        case 0x26, 0x3C, 0x3E, 0x22, 0x09, 0x0A, 0x0D: return true  // & < > " tab LF CR
+        default: return false
+        }
+    }
+
     /// Attribute values also escape quotes and the whitespace a parser would normalise away.
     public static func escapeAttribute(_ text: String) -> String {
+        guard text.utf8.contains(where: needsAttributeEscape) else { return text }
         var out = ""
         for character in text.unicodeScalars {
             switch character {
