@@ -25,32 +25,74 @@ public struct PolicyOutput: Sendable, Equatable {
 public struct ImportResult: Sendable {
     public var policies: [PolicyOutput]
     public var report: MigrationReport
+    /// Where the time went, for `groupkey bench import`.
+    public var timings: ImportTimings
+}
+
+/// Wall-clock time of each import phase.
+public struct ImportTimings: Sendable, Equatable {
+    /// Parsing the exports and reading them into the legacy model.
+    public var read: Duration = .zero
+    /// Mapping groups to policies and writing each policy's canonical text.
+    public var mapAndWrite: Duration = .zero
+    /// Duplicate names and identities, file names, overlapping traffic.
+    public var resolve: Duration = .zero
+    /// Making sure every written policy validates (`OutputCheck`).
+    public var check: Duration = .zero
+    /// Assembling the policies and the report.
+    public var report: Duration = .zero
 }
 
 /// Vendor XML export bytes -> legacy GDOI model -> native policies + migration report.
 public enum GDOIImporter {
     /// Reads every export, maps every group, and checks the outputs with the policy validator
-    /// (the same checks `groupkey validate` runs): a group whose policy would not validate is
-    /// refused with the validator's findings, so what is written always validates.
-    public static func run(_ inputs: [ExportInput], from format: ExportFormat? = nil) -> ImportResult {
-        var exports: [LegacyExport] = []
-        var fileItems: [ReportItem] = []
-        for input in inputs {
+    /// (the checks `groupkey validate` runs, as `check` says): a group whose policy would not
+    /// validate is refused with the validator's findings, so what is written always validates.
+    /// Exports are read, and groups mapped and written, in parallel; results keep input order.
+    public static func run(_ inputs: [ExportInput], from format: ExportFormat? = nil,
+                           check: OutputCheck = .modelAndSchema) -> ImportResult {
+        let clock = ContinuousClock()
+        var timings = ImportTimings()
+        var start = clock.now
+        func lap() -> Duration {
+            let now = clock.now
+            defer { start = now }
+            return now - start
+        }
+
+        let readings = ParallelMap.map(inputs) { input -> Result<LegacyExport, GDOIImportError> in
             do throws(GDOIImportError) {
-                exports.append(try read(input, from: format))
+                return .success(try read(input, from: format))
             } catch {
-                fileItems.append(ReportItem(error.code, .refused, at: error.location, error.message))
+                return .failure(error)
             }
         }
-        var mapped = uniqueGroups(exports).map { group, duplicate -> MappedGroup in
-            guard let duplicate else { return PolicyMapper.map(group) }
+        var exports: [LegacyExport] = []
+        var fileItems: [ReportItem] = []
+        for reading in readings {
+            switch reading {
+            case .success(let export): exports.append(export)
+            case .failure(let error): fileItems.append(ReportItem(error.code, .refused, at: error.location, error.message))
+            }
+        }
+        timings.read = lap()
+
+        var mapped = ParallelMap.map(uniqueGroups(exports)) { group, duplicate -> MappedGroup in
+            guard let duplicate else {
+                var result = PolicyMapper.map(group)
+                result.text = result.document.map(PolicyWriter.write)
+                return result
+            }
             return MappedGroup(document: nil, report: GroupReport(name: group.name, location: group.location, format: group.format,
                                                                   outputFile: nil, items: group.notes + [duplicate], secrets: []))
         }
+        timings.mapAndWrite = lap()
         assignFileNames(&mapped)
         resolveOverlaps(&mapped)
-        for index in mapped.indices { mapped[index].text = mapped[index].document.map(PolicyWriter.write) }
-        validate(&mapped)
+        timings.resolve = lap()
+        validate(&mapped, check: check)
+        timings.check = lap()
+
         let policies = mapped.compactMap { group -> PolicyOutput? in
             guard let document = group.document, let file = group.report.outputFile, let text = group.text else { return nil }
             return PolicyOutput(fileName: file, document: document, text: text)
@@ -61,7 +103,9 @@ public enum GDOIImporter {
                                                groups: export?.groups.count ?? 0,
                                                items: (export?.items ?? []) + fileItems.filter { $0.location.file == input.name })
         }
-        return ImportResult(policies: policies, report: MigrationReport(files: fileSections, groups: mapped.map(\.report)))
+        let report = MigrationReport(files: fileSections, groups: mapped.map(\.report))
+        timings.report = lap()
+        return ImportResult(policies: policies, report: report, timings: timings)
     }
 
     /// Parses one export and hands it to the reader its root element (or `--from`) selects.
@@ -107,6 +151,7 @@ public enum GDOIImporter {
     /// files: the first keeps it, later ones are refused with both locations.
     static func uniqueGroups(_ exports: [LegacyExport]) -> [(LegacyGroup, ReportItem?)] {
         var groups: [(LegacyGroup, ReportItem?)] = []
+        groups.reserveCapacity(exports.reduce(0) { $0 + $1.groups.count })
         var byName: [String: SourceLocation] = [:]
         var byNumber: [UInt64: SourceLocation] = [:]
         for export in exports {
@@ -145,35 +190,15 @@ public enum GDOIImporter {
                 "group \(mapped[index].report.name) not imported: its traffic selectors overlap group \(kept.name) (\(kept.location.file):\(kept.location.line)), "
                     + "and each packet must belong to one group; narrow the ACLs or merge the groups, then import again"))
             mapped[index].document = nil
+            mapped[index].text = nil
             mapped[index].report.outputFile = nil
             mapped[index].report.secrets = []  // nothing to serve, nothing to supply
         }
     }
 
-    /// Validates every output as `groupkey validate OUTDIR` would; groups with errors are
-    /// refused (their findings become report items), until what remains is clean. Each pass
-    /// refuses at least one group, so the loop ends.
-    static func validate(_ mapped: inout [MappedGroup]) {
-        while true {
-            let outputs = mapped.indices.compactMap { index -> (Int, PolicyValidator.Input)? in
-                guard mapped[index].document != nil, let file = mapped[index].report.outputFile, let text = mapped[index].text else { return nil }
-                return (index, PolicyValidator.Input(name: file, bytes: Array(text.utf8)))
-            }
-            let errors = Dictionary(grouping: PolicyValidator.validate(outputs.map(\.1)).findings.filter { $0.severity == .error }, by: \.file)
-            var refusedAny = false
-            for (index, input) in outputs {
-                guard let own = errors[input.name] else { continue }
-                for finding in own {
-                    mapped[index].report.items.append(ReportItem(.groupRefused, .refused, at: mapped[index].report.location,
-                                                                 "the policy would fail validation: \(finding.code.rawValue) \(finding.message)"))
-                }
-                mapped[index].document = nil
-                mapped[index].report.outputFile = nil
-                mapped[index].report.secrets = []
-                mapped[index].text = nil
-                refusedAny = true
-            }
-            if !refusedAny { return }
-        }
+    /// Refuses every group whose written policy would not validate (see `OutputCheck`).
+    static func validate(_ mapped: inout [MappedGroup], check: OutputCheck) {
+        if check == .modelAndSchema && OutputValidation.modelAndSchemaClean(OutputValidation.outputs(mapped)) { return }
+        OutputValidation.reread(&mapped)
     }
 }

@@ -41,7 +41,7 @@ enum CiscoACLReader {
     /// `ace-rule`: action, protocol, source, source ports, destination, destination ports.
     static func readExtended(_ rule: XMLElementNode, into list: inout CiscoAccessList, _ context: ReaderContext) {
         guard let ace = rule.child(named: "ace-rule") else { return }  // a remark-only line
-        let where_ = "ACL \(list.name) sequence \(rule.value("sequence") ?? "?")"
+        var where_: String { "ACL \(list.name) sequence \(rule.value("sequence") ?? "?")" }  // for messages only
         guard let action = ace.value("action"), action == "permit" || action == "deny" else {
             list.problems.append(context.item(.invalidValue, .refused, ace, "\(where_): action is neither permit nor deny; line skipped"))
             return
@@ -75,7 +75,7 @@ enum CiscoACLReader {
 
     /// `{permit|deny}/std-ace/{ipv4-address-prefix + mask | any | host-address}`: a source only.
     static func readStandard(_ rule: XMLElementNode, into list: inout CiscoAccessList, _ context: ReaderContext) {
-        let where_ = "ACL \(list.name) sequence \(rule.value("sequence") ?? "?")"
+        var where_: String { "ACL \(list.name) sequence \(rule.value("sequence") ?? "?")" }  // for messages only
         for action in ["permit", "deny"] {
             guard let ace = rule.descend(action, "std-ace") else { continue }
             do throws(SelectorProblem) {
@@ -130,9 +130,21 @@ enum CiscoACLReader {
         return inverse == expected ? length : nil
     }
 
+    /// Whether `name` is one of the port leaves `ports` reads for `side` (`src` or `dst`).
+    static func isPortLeaf(_ name: String, side: String) -> Bool {
+        guard name.hasPrefix(side), name.utf8.dropFirst(side.utf8.count).first == UInt8(ascii: "-") else { return false }
+        let operation = name.utf8.dropFirst(side.utf8.count + 1)
+        return portOperations.contains { operation.starts(with: $0.utf8) }
+    }
+
+    static let portOperations = ["eq", "gt", "lt", "neq", "range1"]
+
     /// The `{src|dst}-{eq[-portN]|gt|lt|neq[-portN]|range1+range2}` leaves of one side, as
     /// inclusive ranges (one per port for `eq p1 p2 …`, two for `neq p`).
     static func ports(_ ace: XMLElementNode, prefix side: String) throws(SelectorProblem) -> [PortRange] {
+        // Most lines have no port operator on a side: one pass over the leaves settles that
+        // before the 22 possible leaf names below are looked up one by one.
+        guard ace.children.contains(where: { isPortLeaf($0.name, side: side) }) else { return [.any] }
         func port(_ name: String) throws(SelectorProblem) -> UInt16? {
             guard let text = ace.value(name) else { return nil }
             guard let value = NamedPortsAndProtocols.port(text) else { throw SelectorProblem("port \"\(text)\" is unknown") }

@@ -18,9 +18,11 @@ enum CiscoExportReader {
         var groups: [LegacyGroup] = []
         for list in ["gdoi", "gkm"] {
             for element in cryptoElement?.child(named: list)?.children(named: "group") ?? [] {
-                var reader = CiscoGroupReader(context: context, acls: acls, crypto: crypto, list: list)
+                // Each reader starts with no items of its own, so collecting them costs what the
+                // group reported, not a copy of everything reported before it.
+                var reader = CiscoGroupReader(context: ReaderContext(file: file), acls: acls, crypto: crypto, list: list)
                 if let group = reader.read(element) { groups.append(group) }
-                context.items += reader.context.items.dropFirst(context.items.count)
+                context.items += reader.context.items
             }
         }
         if groups.isEmpty {

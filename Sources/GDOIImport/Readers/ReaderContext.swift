@@ -53,6 +53,13 @@ extension XMLElementNode {
         return text
     }
 
+    /// `value` of a direct child, without building an argument array (readers ask this for
+    /// every leaf of every ACL line).
+    func value(_ name: String) -> String? {
+        guard let text = child(named: name)?.text.trimmingWhitespace, !text.isEmpty else { return nil }
+        return text
+    }
+
     var trimmedText: String { text.trimmingWhitespace }
 
     func has(_ name: String) -> Bool { child(named: name) != nil }
@@ -62,6 +69,9 @@ extension String {
     /// The string without leading and trailing ASCII whitespace (XML text content keeps the
     /// indentation of pretty-printed exports).
     var trimmingWhitespace: String {
+        // Usual case: nothing to trim (the first and last octets are no ASCII whitespace, so the
+        // first and last characters cannot be one of the four trimmed ones).
+        if let first = utf8.first, let last = utf8.last, !Self.isTrimmedOctet(first), !Self.isTrimmedOctet(last) { return self }
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[first...last])
@@ -70,9 +80,23 @@ extension String {
     /// A secret-reference name: letters, digits, `_`, `.`, `-` only (the policy XSD's SecretRef
     /// pattern); anything else becomes `-`.
     var referenceSafe: String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-        let mapped = String(map { allowed.contains($0) ? $0 : "-" })
+        if !isEmpty && utf8.allSatisfy(Self.isReferenceOctet) { return self }
+        let mapped = String(map { character in
+            character.isASCII && character.utf8.count == 1 && Self.isReferenceOctet(character.utf8.first ?? 0) ? character : "-"
+        })
         return mapped.isEmpty ? "unnamed" : mapped
+    }
+
+    private static func isTrimmedOctet(_ octet: UInt8) -> Bool {
+        octet == 0x20 || octet == 0x0A || octet == 0x09 || octet == 0x0D
+    }
+
+    /// ASCII letters, digits, `_`, `.` and `-`.
+    private static func isReferenceOctet(_ octet: UInt8) -> Bool {
+        switch octet {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F, 0x2E, 0x2D: return true
+        default: return false
+        }
     }
 
     /// A policy name (XSD Name: starts with a letter or digit, at most 64 characters).
