@@ -14,6 +14,8 @@ final class DiagnosticCollector {
     var lines: LineTable
     /// libxml2's own tree-building start-element handler, which `recordBigLines` wraps.
     var treeBuildingStartElement: startElementNsSAX2Func?
+    /// Set when the parse feeds an `ElementStream` instead of building libxml2's tree.
+    var elements: ElementStream?
 
     init(file: String, lines: LineTable = LineTable()) {
         self.file = file

@@ -77,4 +77,49 @@ import Testing
         #expect(text.contains("\n" + String(repeating: "  ", count: 21) + "<c>&lt;</c>\n"))
         #expect(text.hasSuffix("  </b>\n</a>\n"))
     }
+
+    // MARK: parseElements (no libxml2 tree) gives what parse(...).root gives
+
+    static let streamCases = [
+        "<a/>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a xmlns=\"urn:x\" xmlns:p=\"urn:p\">\n  <p:b k=\"1\" p:j=\"2\">t</p:b>\n  <b/>\n</a>\n",
+        "<a>one<!-- c -->two<?pi x?>three<b/>four</a>",
+        "<a><c><![CDATA[x<y]]>&amp;&lt;&#65;&#x42;</c><d>\u{A0}</d><e> \n </e></a>",
+        "<a k=\"x &amp; y\" l=\"&#38;&#x26;&lt;\" m=\"tab&#9;nl&#10;\"/>",
+        "<a k=\"line\nbreak\ttab\"><b>é 🔑</b></a>",
+        "<r>" + String(repeating: "<g><h/><h/></g>", count: 30) + "<k>1</k></r>",
+    ]
+
+    @Test(arguments: streamCases)
+    func streamedTreeEqualsTheTreeOfParse(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let streamed = try SafeXMLParser.parseElements(bytes, file: "s.xml")
+        let tree = try SafeXMLParser.parse(bytes, file: "s.xml").root
+        #expect(streamed == tree)
+    }
+
+    /// Lines past libxml2's 16-bit field are exact in both.
+    @Test func streamedLinesPast65535AreExact() throws {
+        var text = "<r>\n"
+        for index in 0..<70_000 { text += "<e n=\"\(index)\"/>\n" }
+        text += "<last/>\n</r>\n"
+        let bytes = Array(text.utf8)
+        let streamed = try SafeXMLParser.parseElements(bytes, file: "big.xml")
+        #expect(streamed.children.last?.line == 70_002)
+        #expect(streamed.children[65_540].line == 65_542)
+        #expect(streamed == (try SafeXMLParser.parse(bytes, file: "big.xml").root))
+    }
+
+    @Test(arguments: ["", "<a", "<a></b>", "<a>&undefined;</a>", "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>",
+                      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>", "<a>\u{0}</a>", "<a/><b/>"])
+    func streamedParseRefusesWhatParseRefuses(_ text: String) {
+        let bytes = Array(text.utf8)
+        var treeError: XMLSupportError?
+        var streamError: XMLSupportError?
+        do { _ = try SafeXMLParser.parse(bytes, file: "bad.xml") } catch { treeError = error }
+        do { _ = try SafeXMLParser.parseElements(bytes, file: "bad.xml") } catch { streamError = error }
+        #expect(treeError != nil)
+        #expect(streamError == treeError)
+    }
 }
+
