@@ -110,14 +110,13 @@ public enum GDOIImporter {
 
     /// Parses one export and hands it to the reader its root element (or `--from`) selects.
     public static func read(_ input: ExportInput, from format: ExportFormat? = nil) throws(GDOIImportError) -> LegacyExport {
-        let document: XMLParsedDocument
+        let root: XMLElementNode
         do {
-            document = try SafeXMLParser.parse(input.bytes, file: input.name)
+            root = try SafeXMLParser.parseElements(input.bytes, file: input.name)
         } catch {
             let first = error.diagnostics.first
             throw .malformedXML(file: input.name, line: first?.line ?? 0, message: "\(error.code) \(first?.message.trimmingWhitespace ?? "")")
         }
-        let root = document.root
         guard let detected = detect(root) else {
             throw .unrecognisedFormat(file: input.name, line: root.line, root: root.name)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GroupPolicy
+import XMLSupport
 import Testing
 @testable import GDOIImport
 
@@ -144,5 +145,15 @@ import Testing
         }
         #expect(!CiscoACLReader.isPortLeaf("src-eq", side: "dst"))
         #expect(!CiscoACLReader.isPortLeaf("srceq", side: "src"))
+    }
+}
+
+/// The importer reads exports through `SafeXMLParser.parseElements`; for every sample it gives
+/// the same tree as the full parse.
+@Suite struct StreamedExportTests {
+    @Test(arguments: SampleFiles.allSamples)
+    func streamedTreeEqualsFullParse(_ sample: SampleFiles.Sample) throws {
+        let bytes = try sample.input().bytes
+        #expect(try SafeXMLParser.parseElements(bytes, file: sample.name) == SafeXMLParser.parse(bytes, file: sample.name).root)
     }
 }
