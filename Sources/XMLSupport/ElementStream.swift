@@ -29,7 +29,7 @@ final class ElementStream {
     private(set) var sawAmpersandInAttribute = false
 
     init(expectedBytes: Int) {
-        records.reserveCapacity(max(expectedBytes / 40, 16))
+        records.reserveCapacity(max(expectedBytes / 24, 16))  // exports run about 30 octets per element
     }
 
     func intern(_ pointer: UnsafePointer<xmlChar>) -> Int32 {

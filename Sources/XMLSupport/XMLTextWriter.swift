@@ -3,7 +3,8 @@
 /// elements as `<name/>`, a final newline. Escaping covers every character that would change
 /// the parse (RFC-free: XML 1.0 §2.4 and §3.3.3 attribute-value normalisation).
 public struct XMLTextWriter: Sendable {
-    private var output = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    /// UTF-8 octets: appending bytes is a copy, appending to a String re-checks it each time.
+    private var output: [UInt8] = Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".utf8)
     private var open: [String] = []
     private static let indentUnit = "  "
     /// Indentation strings for the usual depths, built once rather than per line.
@@ -17,59 +18,63 @@ public struct XMLTextWriter: Sendable {
 
     /// Appends `<name key="value"...` (no closing bracket) straight onto the output.
     private mutating func appendTag(_ name: String, _ attributes: [(String, String)]) {
-        output += indent
-        output += "<"
-        output += name
+        append(indent)
+        append("<")
+        append(name)
         for (key, value) in attributes {
-            output += " "
-            output += key
-            output += "=\""
-            output += Self.escapeAttribute(value)
-            output += "\""
+            append(" ")
+            append(key)
+            append("=\"")
+            append(Self.escapeAttribute(value))
+            append("\"")
         }
     }
 
     /// A comment on its own line. `--` cannot appear inside a comment, so it is spaced out.
     public mutating func comment(_ text: String) {
-        output += indent + "<!-- " + Self.defuseComment(text) + " -->\n"
+        append(indent + "<!-- " + Self.defuseComment(text) + " -->\n")
     }
 
     /// Opens an element whose children follow; the first element opened may carry `xmlns`.
     public mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
         appendTag(name, attributes)
-        output += ">\n"
+        append(">\n")
         open.append(name)
     }
 
     /// An element with no content.
     public mutating func empty(_ name: String, _ attributes: [(String, String)] = []) {
         appendTag(name, attributes)
-        output += "/>\n"
+        append("/>\n")
     }
 
     /// An element holding only text.
     public mutating func leaf(_ name: String, _ attributes: [(String, String)] = [], text: String) {
         appendTag(name, attributes)
-        output += ">"
-        output += Self.escapeText(text)
-        output += "</"
-        output += name
-        output += ">\n"
+        append(">")
+        append(Self.escapeText(text))
+        append("</")
+        append(name)
+        append(">\n")
     }
 
     /// Closes the innermost open element.
     public mutating func close() {
         guard let name = open.popLast() else { return }
-        output += indent
-        output += "</"
-        output += name
-        output += ">\n"
+        append(indent)
+        append("</")
+        append(name)
+        append(">\n")
+    }
+
+    private mutating func append(_ text: String) {
+        output.append(contentsOf: text.utf8)
     }
 
     /// The document; closes whatever is still open.
     public mutating func finish() -> String {
         while !open.isEmpty { close() }
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
     private static func defuseComment(_ text: String) -> String {
