@@ -14,28 +14,35 @@ struct CiscoAccessList {
 
 enum CiscoACLReader {
     /// Reads every extended and standard ACL under `native/ip/access-list`.
+    /// Lists are independent of each other, so they are read in parallel; a later list of the
+    /// same name replaces an earlier one, as the device's last definition would.
     static func read(_ native: XMLElementNode, _ context: ReaderContext) -> [String: CiscoAccessList] {
         var lists: [String: CiscoAccessList] = [:]
         guard let accessLists = native.descend("ip", "access-list") else { return lists }
-        for element in accessLists.children {
-            let extended: Bool
-            switch element.name {
-            case "extended": extended = true
-            case "standard": extended = false
-            default: continue
-            }
-            guard let name = element.value("name") else { continue }
-            var list = CiscoAccessList(name: name, location: context.location(element), extended: extended)
-            for rule in element.children(named: "access-list-seq-rule") {
-                if extended {
-                    readExtended(rule, into: &list, context)
-                } else {
-                    readStandard(rule, into: &list, context)
-                }
-            }
-            lists[name] = list
+        for list in ParallelMap.map(accessLists.children, { readList($0, context) }) {
+            guard let list else { continue }
+            lists[list.name] = list
         }
         return lists
+    }
+
+    static func readList(_ element: XMLElementNode, _ context: ReaderContext) -> CiscoAccessList? {
+        let extended: Bool
+        switch element.name {
+        case "extended": extended = true
+        case "standard": extended = false
+        default: return nil
+        }
+        guard let name = element.value("name") else { return nil }
+        var list = CiscoAccessList(name: name, location: context.location(element), extended: extended)
+        for rule in element.children(named: "access-list-seq-rule") {
+            if extended {
+                readExtended(rule, into: &list, context)
+            } else {
+                readStandard(rule, into: &list, context)
+            }
+        }
+        return list
     }
 
     /// `ace-rule`: action, protocol, source, source ports, destination, destination ports.

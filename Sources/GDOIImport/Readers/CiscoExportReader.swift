@@ -17,12 +17,17 @@ enum CiscoExportReader {
         context.items += crypto.items
         var groups: [LegacyGroup] = []
         for list in ["gdoi", "gkm"] {
-            for element in cryptoElement?.child(named: list)?.children(named: "group") ?? [] {
-                // Each reader starts with no items of its own, so collecting them costs what the
-                // group reported, not a copy of everything reported before it.
+            // Groups are read independently (in parallel); each reader starts with no items of its
+            // own, and results are collected in document order.
+            let elements = cryptoElement?.child(named: list)?.children(named: "group") ?? []
+            let readings = ParallelMap.map(elements) { element -> (LegacyGroup?, [ReportItem]) in
                 var reader = CiscoGroupReader(context: ReaderContext(file: file), acls: acls, crypto: crypto, list: list)
-                if let group = reader.read(element) { groups.append(group) }
-                context.items += reader.context.items
+                let group = reader.read(element)
+                return (group, reader.context.items)
+            }
+            for (group, items) in readings {
+                if let group { groups.append(group) }
+                context.items += items
             }
         }
         if groups.isEmpty {
