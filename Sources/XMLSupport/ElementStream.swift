@@ -6,6 +6,17 @@ internal import CLibXML2
 /// become `XMLElementNode` values once it ends, when every element's siblings are known (a path
 /// step's index depends on them).
 final class ElementStream {
+    /// All state lives in one struct, reached through one access per SAX event: a class's own
+    /// stored arrays would each be checked for exclusive access on every touch.
+    var table: ElementTable
+
+    init(expectedBytes: Int) {
+        table = ElementTable(expectedBytes: expectedBytes)
+    }
+}
+
+/// The flat element table an `ElementStream` fills.
+struct ElementTable {
     struct Record {
         var name: Int32
         var namespace: Int32  // -1: no namespace
@@ -32,24 +43,28 @@ final class ElementStream {
         records.reserveCapacity(max(expectedBytes / 24, 16))  // exports run about 30 octets per element
     }
 
-    func intern(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
+    mutating func intern(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
         if let known = stringByPointer[UnsafeRawPointer(pointer)] { return known }
-        let value = String(cString: pointer)
-        let index: Int32
-        if let existing = stringByValue[value] {
-            index = existing
-        } else {
-            index = Int32(strings.count)
-            strings.append(value)
-            stringByValue[value] = index
-        }
+        let index = internValue(String(cString: pointer))
         stringByPointer[UnsafeRawPointer(pointer)] = index
         return index
     }
 
-    func start(name: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?, line: Int,
+    mutating func internValue(_ value: String) -> Int32 {
+        if let existing = stringByValue[value] { return existing }
+        let index = Int32(strings.count)
+        strings.append(value)
+        stringByValue[value] = index
+        return index
+    }
+
+    mutating func start(name: UnsafePointer<xmlChar>?, namespace: UnsafePointer<xmlChar>?, line: Int,
                attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, attributeCount: Int) {
-        var record = Record(name: name.map(intern) ?? intern(""), namespace: namespace.map(intern) ?? -1, line: line)
+        let nameIndex: Int32
+        if let name { nameIndex = intern(name) } else { nameIndex = internValue("") }
+        var namespaceIndex: Int32 = -1
+        if let namespace { namespaceIndex = intern(namespace) }
+        var record = Record(name: nameIndex, namespace: namespaceIndex, line: line)
         if let attributes, attributeCount > 0 {
             // Five pointers per attribute: local name, prefix, URI, value start, value end.
             for index in 0..<attributeCount {
@@ -70,11 +85,11 @@ final class ElementStream {
         open.append(index)
     }
 
-    func end() {
+    mutating func end() {
         _ = open.popLast()
     }
 
-    func characters(_ bytes: UnsafePointer<xmlChar>, count: Int) {
+    mutating func characters(_ bytes: UnsafePointer<xmlChar>, count: Int) {
         guard let current = open.last, count > 0 else { return }
         let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
         if records[Int(current)].text.isEmpty {
@@ -132,17 +147,17 @@ let streamStartElement: startElementNsSAX2Func = { context, name, _, uri, _, _, 
     let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
     guard let stream = DiagnosticCollector.from(parser.pointee._private)?.elements else { return }
     let line = parser.pointee.input.map { Int($0.pointee.line) } ?? 0
-    stream.start(name: name, namespace: uri, line: line, attributes: attributes, attributeCount: Int(attributeCount))
+    stream.table.start(name: name, namespace: uri, line: line, attributes: attributes, attributeCount: Int(attributeCount))
 }
 
 let streamEndElement: endElementNsSAX2Func = { context, _, _, _ in
     guard let context else { return }
     let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
-    DiagnosticCollector.from(parser.pointee._private)?.elements?.end()
+    DiagnosticCollector.from(parser.pointee._private)?.elements?.table.end()
 }
 
 let streamCharacters: charactersSAXFunc = { context, bytes, count in
     guard let context, let bytes else { return }
     let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
-    DiagnosticCollector.from(parser.pointee._private)?.elements?.characters(bytes, count: Int(count))
+    DiagnosticCollector.from(parser.pointee._private)?.elements?.table.characters(bytes, count: Int(count))
 }

@@ -37,8 +37,8 @@ public enum SafeXMLParser {
         let stream = ElementStream(expectedBytes: bytes.count)
         let (document, _) = try read(bytes, file: file, into: stream)
         xmlFreeDoc(document)
-        if stream.sawAmpersandInAttribute { return try parse(bytes, file: file).root }
-        return stream.root()
+        if stream.table.sawAmpersandInAttribute { return try parse(bytes, file: file).root }
+        return stream.table.root()
     }
 
     /// The parse both entry points share. With `stream`, element, text and CDATA events go to it
