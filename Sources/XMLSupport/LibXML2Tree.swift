@@ -21,14 +21,14 @@ enum LibXML2Tree {
 
     static func element(from node: UnsafeMutablePointer<xmlNode>, path: String, lines: LineTable) -> XMLElementNode {
         var builder = TreeBuilder(lines: lines)
-        return builder.element(node, parentPath: "", step: nil, explicitPath: path)
+        return builder.element(node, parentPath: "", step: nil, index: 0, explicitPath: path)
     }
 
     /// The root element of `document` with its path `/name`.
     static func root(of document: xmlDocPtr, lines: LineTable) -> XMLElementNode {
         guard let rootNode = xmlDocGetRootElement(document) else { return XMLElementNode(name: "") }
         var builder = TreeBuilder(lines: lines)
-        return builder.element(rootNode, parentPath: "", step: nil, explicitPath: nil)
+        return builder.element(rootNode, parentPath: "", step: nil, index: 0, explicitPath: nil)
     }
 
     /// True when `text` is empty or all whitespace in `Character.isWhitespace`'s sense, decided
@@ -96,9 +96,9 @@ struct TreeBuilder {
         return (name, id)
     }
 
-    /// Builds `node`; its path is `explicitPath` when given, else `parentPath/step`, or `/name`
-    /// for the root (no step and no explicit path).
-    mutating func element(_ node: UnsafeMutablePointer<xmlNode>, parentPath: String, step: String?,
+    /// Builds `node`; its path is `explicitPath` when given, else `parentPath/step[index]` (no
+    /// index when 0), or `/name` for the root (no step and no explicit path).
+    mutating func element(_ node: UnsafeMutablePointer<xmlNode>, parentPath: String, step: String?, index: Int,
                           explicitPath: String?) -> XMLElementNode {
         let own = name(node.pointee.name)
         var attributes: [XMLAttributeValue] = []
@@ -136,7 +136,7 @@ struct TreeBuilder {
         if let explicitPath {
             path = explicitPath
         } else if let step {
-            path = elementChildren.isEmpty ? "" : parentPath + "/" + step  // only parents need it built
+            path = elementChildren.isEmpty ? "" : XMLElementNode.Storage.join(parentPath, step, index)  // only parents need it built
         } else {
             path = "/" + own.name
         }
@@ -146,12 +146,12 @@ struct TreeBuilder {
         let counts = Self.SiblingCounts(elementChildren.map(\.id))
         for (index, entry) in elementChildren.enumerated() {
             let (total, position) = counts.totalAndPosition(index)
-            let childStep = total > 1 ? "\(entry.name)[\(position)]" : entry.name
-            children.append(element(entry.node, parentPath: path, step: childStep, explicitPath: nil))
+            children.append(element(entry.node, parentPath: path, step: entry.name, index: total > 1 ? position : 0,
+                                    explicitPath: nil))
         }
         if explicitPath == nil, let step {
             return XMLElementNode(name: own.name, namespaceURI: namespaceURI, attributes: attributes, children: children,
-                                  text: text, line: line, parentPath: parentPath, step: step)
+                                  text: text, line: line, parentPath: parentPath, step: step, index: index)
         }
         return XMLElementNode(name: own.name, namespaceURI: namespaceURI, attributes: attributes, children: children,
                               text: text, line: line, path: path)

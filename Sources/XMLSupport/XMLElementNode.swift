@@ -30,9 +30,11 @@ public struct XMLElementNode: Sendable, Equatable {
         /// step, so the full path of a leaf is only built when someone asks for it.
         var pathHead: String
         var pathStep: String?
+        /// The step's 1-based index among same-named siblings, 0 when it carries none.
+        var pathIndex: Int
 
         init(name: String, namespaceURI: String?, attributes: [XMLAttributeValue], children: [XMLElementNode],
-             text: String, line: Int, pathHead: String, pathStep: String?) {
+             text: String, line: Int, pathHead: String, pathStep: String?, pathIndex: Int) {
             self.name = name
             self.namespaceURI = namespaceURI
             self.attributes = attributes
@@ -41,16 +43,22 @@ public struct XMLElementNode: Sendable, Equatable {
             self.line = line
             self.pathHead = pathHead
             self.pathStep = pathStep
+            self.pathIndex = pathIndex
         }
 
         func copy() -> Storage {
             Storage(name: name, namespaceURI: namespaceURI, attributes: attributes, children: children,
-                    text: text, line: line, pathHead: pathHead, pathStep: pathStep)
+                    text: text, line: line, pathHead: pathHead, pathStep: pathStep, pathIndex: pathIndex)
         }
 
         var path: String {
             guard let pathStep else { return pathHead }
-            return pathHead + "/" + pathStep
+            return Storage.join(pathHead, pathStep, pathIndex)
+        }
+
+        /// `parent/step` or `parent/step[index]`.
+        static func join(_ parent: String, _ step: String, _ index: Int) -> String {
+            index > 0 ? parent + "/" + step + "[" + String(index) + "]" : parent + "/" + step
         }
     }
 
@@ -59,14 +67,15 @@ public struct XMLElementNode: Sendable, Equatable {
     public init(name: String, namespaceURI: String? = nil, attributes: [XMLAttributeValue] = [],
                 children: [XMLElementNode] = [], text: String = "", line: Int = 0, path: String = "") {
         storage = Storage(name: name, namespaceURI: namespaceURI, attributes: attributes, children: children,
-                          text: text, line: line, pathHead: path, pathStep: nil)
+                          text: text, line: line, pathHead: path, pathStep: nil, pathIndex: 0)
     }
 
-    /// A parsed element whose path is `parentPath + "/" + step`.
+    /// A parsed element whose path is `parentPath/step`, or `parentPath/step[index]` when
+    /// `index` is above 0.
     init(name: String, namespaceURI: String?, attributes: [XMLAttributeValue], children: [XMLElementNode],
-         text: String, line: Int, parentPath: String, step: String) {
+         text: String, line: Int, parentPath: String, step: String, index: Int) {
         storage = Storage(name: name, namespaceURI: namespaceURI, attributes: attributes, children: children,
-                          text: text, line: line, pathHead: parentPath, pathStep: step)
+                          text: text, line: line, pathHead: parentPath, pathStep: step, pathIndex: index)
     }
 
     private mutating func unique() -> Storage {
@@ -116,6 +125,7 @@ public struct XMLElementNode: Sendable, Equatable {
             let box = unique()
             box.pathHead = newValue
             box.pathStep = nil
+            box.pathIndex = 0
         }
     }
 
