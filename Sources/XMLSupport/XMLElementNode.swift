@@ -56,9 +56,20 @@ public struct XMLElementNode: Sendable, Equatable {
             return Storage.join(pathHead, pathStep, pathIndex)
         }
 
-        /// `parent/step` or `parent/step[index]`.
+        /// `parent/step` or `parent/step[index]`, built in one buffer (a chain of `+` would make
+        /// a string per piece).
         static func join(_ parent: String, _ step: String, _ index: Int) -> String {
-            index > 0 ? parent + "/" + step + "[" + String(index) + "]" : parent + "/" + step
+            var path = ""
+            path.reserveCapacity(parent.utf8.count + step.utf8.count + 12)
+            path += parent
+            path += "/"
+            path += step
+            if index > 0 {
+                path += "["
+                path += String(index)
+                path += "]"
+            }
+            return path
         }
     }
 
