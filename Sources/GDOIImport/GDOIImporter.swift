@@ -77,7 +77,12 @@ public enum GDOIImporter {
         }
         timings.read = lap()
 
-        var mapped = ParallelMap.map(uniqueGroups(exports)) { group, duplicate -> MappedGroup in
+        // (export, group, refusal) per group, so the parallel map reads each group in place.
+        let positions = exports.indices.flatMap { export in exports[export].groups.indices.map { (export, $0) } }
+        let jobs = zip(positions, duplicates(exports)).map { ($0.0, $0.1, $1) }
+        let readExports = exports
+        var mapped = ParallelMap.map(jobs) { export, index, duplicate -> MappedGroup in
+            let group = readExports[export].groups[index]
             guard let duplicate else {
                 var result = PolicyMapper.map(group)
                 result.text = result.document.map(PolicyWriter.write)
@@ -149,8 +154,14 @@ public enum GDOIImporter {
     /// Group names and GDOI numbers name one group each, across gdoi and gkm lists and across
     /// files: the first keeps it, later ones are refused with both locations.
     static func uniqueGroups(_ exports: [LegacyExport]) -> [(LegacyGroup, ReportItem?)] {
-        var groups: [(LegacyGroup, ReportItem?)] = []
-        groups.reserveCapacity(exports.reduce(0) { $0 + $1.groups.count })
+        Array(zip(exports.flatMap(\.groups), duplicates(exports)))
+    }
+
+    /// For every group of every export, in order: nil when the group is the first to use its
+    /// name and number, else the item refusing it. Groups themselves are not copied (they are
+    /// large values, and an export can hold thousands).
+    static func duplicates(_ exports: [LegacyExport]) -> [ReportItem?] {
+        var items: [ReportItem?] = []
         var byName: [String: SourceLocation] = [:]
         var byNumber: [UInt64: SourceLocation] = [:]
         for export in exports {
@@ -162,16 +173,16 @@ public enum GDOIImporter {
                     clash = "identity \(number) is already used by the group at \(first.file):\(first.line)"
                 }
                 if let clash {
-                    groups.append((group, ReportItem(.duplicateGroup, .refused, at: group.location,
-                                                     "\(clash) (Cisco gdoi and gkm groups, and every export imported together, share one namespace); this definition is not imported")))
+                    items.append(ReportItem(.duplicateGroup, .refused, at: group.location,
+                                            "\(clash) (Cisco gdoi and gkm groups, and every export imported together, share one namespace); this definition is not imported"))
                 } else {
                     byName[group.name.policyNameSafe] = group.location
                     if case .number(let number) = group.identity.value { byNumber[number] = group.identity.location }
-                    groups.append((group, nil))
+                    items.append(nil)
                 }
             }
         }
-        return groups
+        return items
     }
 
     static func assignFileNames(_ mapped: inout [MappedGroup]) {
