@@ -101,77 +101,7 @@ struct ElementTable {
 
     /// The value tree of the first element (the root), with paths as `LibXML2Tree` assigns them.
     func root() -> XMLElementNode {
-        guard !records.isEmpty else { return XMLElementNode(name: "") }
-        return element(0, parentPath: "", step: nil, index: 0)
-    }
-
-    /// Builds record `index`; `step`/`index` as in `XMLElementNode`'s path, nil step for the root.
-    /// Children are walked through the sibling links rather than gathered into arrays first.
-    private func element(_ index: Int32, parentPath: String, step: String?, index stepIndex: Int) -> XMLElementNode {
-        let record = records[Int(index)]
-        let name = strings[Int(record.name)]
-        var count = 0
-        var child = record.firstChild
-        while child >= 0 {
-            count += 1
-            child = records[Int(child)].nextSibling
-        }
-        let path: String
-        if let step {
-            // Only parents need their own path built; a leaf's is joined when asked for.
-            path = count == 0 ? "" : XMLElementNode.Storage.join(parentPath, step, stepIndex)
-        } else {
-            path = "/" + name
-        }
-        var children: [XMLElementNode] = []
-        children.reserveCapacity(count)
-        // Many children (a list of thousands of groups): tally names once; few: count in place.
-        var totals: [Int32: Int] = [:]
-        var seen: [Int32: Int] = [:]
-        if count > 16 {
-            child = record.firstChild
-            while child >= 0 {
-                totals[records[Int(child)].name, default: 0] += 1
-                child = records[Int(child)].nextSibling
-            }
-        }
-        child = record.firstChild
-        while child >= 0 {
-            let id = records[Int(child)].name
-            let total: Int, position: Int
-            if count > 16 {
-                total = totals[id] ?? 1
-                seen[id, default: 0] += 1
-                position = seen[id] ?? 1
-            } else {
-                (total, position) = sameNamed(from: record.firstChild, upTo: child, name: id)
-            }
-            children.append(element(child, parentPath: path, step: strings[Int(id)], index: total > 1 ? position : 0))
-            child = records[Int(child)].nextSibling
-        }
-        let namespaceURI = record.namespace >= 0 ? strings[Int(record.namespace)] : nil
-        let text = LibXML2Tree.isBlank(record.text) ? "" : record.text
-        guard let step else {
-            return XMLElementNode(name: name, namespaceURI: namespaceURI, attributes: record.attributes, children: children,
-                                  text: text, line: record.line, path: path)
-        }
-        return XMLElementNode(name: name, namespaceURI: namespaceURI, attributes: record.attributes, children: children,
-                              text: text, line: record.line, parentPath: parentPath, step: step, index: stepIndex)
-    }
-
-    /// Among the siblings starting at `first`: how many are called `name`, and how many of those
-    /// come no later than `target`.
-    private func sameNamed(from first: Int32, upTo target: Int32, name: Int32) -> (total: Int, position: Int) {
-        var total = 0, position = 0
-        var sibling = first
-        while sibling >= 0 {
-            if records[Int(sibling)].name == name {
-                total += 1
-                if sibling <= target { position = total }
-            }
-            sibling = records[Int(sibling)].nextSibling
-        }
-        return (total, position)
+        ElementTreeAssembly(records: records, strings: strings).root()
     }
 }
 

@@ -88,6 +88,8 @@ import Testing
         "<a k=\"x &amp; y\" l=\"&#38;&#x26;&lt;\" m=\"tab&#9;nl&#10;\"/>",
         "<a k=\"line\nbreak\ttab\"><b>é 🔑</b></a>",
         "<r>" + String(repeating: "<g><h/><h/></g>", count: 30) + "<k>1</k></r>",
+        // Wide enough (80 children, two names) that the streamed tree builds its children in parallel.
+        "<r>" + String(repeating: "<g><h/><h/></g><x>1</x>", count: 40) + "</r>",
     ]
 
     @Test(arguments: streamCases)
