@@ -9,11 +9,11 @@ import LKH
 public struct GroupState: Sendable {
     public let definition: GroupDefinition
     public let secrets: GroupSecrets
-    public private(set) var dataSecuritySAs: [DataSecuritySA]
-    public private(set) var rekeySA: RekeySA?
-    public private(set) var keyTree: LKHTree?
+    public internal(set) var dataSecuritySAs: [DataSecuritySA]
+    public internal(set) var rekeySA: RekeySA?
+    public internal(set) var keyTree: LKHTree?
     /// Present when some TEK uses a counter-mode cipher with Sender-IDs.
-    public private(set) var senderIDs: SenderIDAllocator?
+    public internal(set) var senderIDs: SenderIDAllocator?
     public let groupWide: GroupWideValues
     /// Members admitted so far (registration identity), in order of admission.
     public private(set) var members: [String] = []

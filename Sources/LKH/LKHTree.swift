@@ -60,14 +60,15 @@ public struct LKHTree: Sendable {
     public let shape: LKHShape
     /// Octets per node key (the KEK or key-wrap key size of the group's rekey policy).
     public let keyLength: Int
-    private var keys: [LKHPosition: LKHNodeKey] = [:]
-    private var leafOfMember: [LKHMemberID: LKHPosition] = [:]
-    private var memberAtLeaf: [LKHPosition: LKHMemberID] = [:]
+    // Internal, not private: LKHTree+Export.swift reads and restores them.
+    var keys: [LKHPosition: LKHNodeKey] = [:]
+    var leafOfMember: [LKHMemberID: LKHPosition] = [:]
+    var memberAtLeaf: [LKHPosition: LKHMemberID] = [:]
     /// Leaves 0..<leavesUsed have held a member; `freedLeaves` are those among them now empty.
-    private var leavesUsed = 0
-    private var freedLeaves = Set<Int>()
+    var leavesUsed = 0
+    var freedLeaves = Set<Int>()
     /// Last serial handed out; serials only grow, so a Key ID is never reused.
-    public private(set) var lastSerial: UInt32
+    public internal(set) var lastSerial: UInt32
 
     /// A tree with only its root key (the group KEK before anyone has joined).
     public init(shape: LKHShape, keyLength: Int, random: some RandomSource, lastSerial: UInt32 = 0) throws {
