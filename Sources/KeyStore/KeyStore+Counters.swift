@@ -68,6 +68,13 @@ extension KeyStore {
         try locked { () throws(KeyStoreError) in try reservationStart(counter: counter, group: group) }
     }
 
+    /// Commits that numbers of `counter` below `end` may be used (a block the caller sized
+    /// itself); never lowers what is stored.
+    public func commitReservation(counter: KeyStoreCounter, group: String, end: UInt64) throws(KeyStoreError) {
+        guard end <= counter.maximum + 1 else { throw .counterExhausted(counter: counter.rawValue, group: group) }
+        try transaction { () throws(KeyStoreError) in try recordCounter(counter, group: group, next: end) }
+    }
+
     /// Records that numbers below `next` are in use (without reserving a block); never lowers it.
     func recordCounter(_ counter: KeyStoreCounter, group: String, next: UInt64) throws(KeyStoreError) {
         try run("""

@@ -21,7 +21,9 @@ extension KeyStore {
     /// no longer held becomes a deleted epoch whose key bytes are erased), its rekey SA, its key
     /// tree, its members (protocol, Sender-IDs and registration time already recorded are kept)
     /// and its counters (which never go back).
-    public func save(_ state: GroupState, nowMilliseconds: Int64) throws(KeyStoreError) {
+    /// `history`, when given, is appended to the rekey history in the same transaction.
+    public func save(_ state: GroupState, nowMilliseconds: Int64,
+                     history: (kind: String, detail: String)? = nil) throws(KeyStoreError) {
         let snapshot = state.snapshot
         let policyXML = PolicyWriter.write(PolicyDocument(groups: [state.definition]))
         try transaction { () throws(KeyStoreError) in
@@ -38,6 +40,10 @@ extension KeyStore {
             if let next = snapshot.nextSenderID { try recordCounter(.senderID, group: snapshot.group, next: UInt64(next)) }
             if let rekey = snapshot.rekey {
                 try recordCounter(.gikev2RekeyMessageID, group: snapshot.group, next: UInt64(rekey.nextMessageID))
+            }
+            if let history {
+                try run("INSERT INTO rekey_history (group_name, at_ms, kind, detail) VALUES (?, ?, ?, ?)",
+                        [group, .integer(nowMilliseconds), .text(history.kind), .text(history.detail)])
             }
         }
     }
