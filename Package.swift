@@ -163,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyStoreTests",
-            dependencies: ["KeyStore", "KeyStoreCrashHelper", "GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH", "Gateway",
+            dependencies: ["KeyStore", "KeyStoreCrashHelper", "groupkey", "GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH", "Gateway",
                            "GIKEv2", "EngineCore", "GroupKeyTestSupport",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
