@@ -61,14 +61,19 @@ public struct GroupStateSnapshot: Sendable, Equatable {
     public let nextSenderID: UInt32?
     /// Members in order of admission.
     public let members: [String]
+    /// The rekey bookkeeping (GroupState+Rekey): rekey SA age, last GDOI SEQ, retiring TEKs,
+    /// member protocols.
+    public let lifecycle: RekeyLifecycle
 
-    public init(group: String, teks: [TEK], rekey: Rekey?, keyTree: LKHTreeExport?, nextSenderID: UInt32?, members: [String]) {
+    public init(group: String, teks: [TEK], rekey: Rekey?, keyTree: LKHTreeExport?, nextSenderID: UInt32?, members: [String],
+                lifecycle: RekeyLifecycle = RekeyLifecycle()) {
         self.group = group
         self.teks = teks
         self.rekey = rekey
         self.keyTree = keyTree
         self.nextSenderID = nextSenderID
         self.members = members
+        self.lifecycle = lifecycle
     }
 }
 
@@ -112,7 +117,8 @@ extension GroupState {
             },
             keyTree: keyTree?.export(),
             nextSenderID: senderIDs?.next,
-            members: members)
+            members: members,
+            lifecycle: lifecycle)
     }
 
     /// Rebuilds a group from a snapshot under the policy and secrets in force now. What still
@@ -136,23 +142,34 @@ extension GroupState {
                                  nowMilliseconds: Int64 = 0) throws(GroupStateError) -> (state: GroupState, changes: [GroupStateRestoreChange]) {
         var state = try GroupState(definition: definition, secrets: secrets, random: random, nowMilliseconds: nowMilliseconds)
         var changes: [GroupStateRestoreChange] = []
-        var teks = state.dataSecuritySAs
-        for (index, fresh) in teks.enumerated() {
-            let now = transformSummary(of: fresh.policy)
-            let stored = snapshot.teks.first { $0.policyName == fresh.policy.name }
-            if let stored, stored.transforms == now, stored.spi.count == 4,
-               stored.encryptionKeyLength == fresh.encryptionKeyLength, stored.integrityKeyLength == fresh.integrityKeyLength,
-               stored.keyMaterial.count == fresh.encryptionKeyLength + fresh.integrityKeyLength {
-                teks[index] = DataSecuritySA(policy: fresh.policy, spi: stored.spi, keyMaterial: stored.keyMaterial,
-                                             encryptionKeyLength: stored.encryptionKeyLength,
-                                             integrityKeyLength: stored.integrityKeyLength,
-                                             createdAtMilliseconds: stored.createdAtMilliseconds)
-            } else {
-                changes.append(.newTEK(policy: fresh.policy.name, was: stored?.transforms, now: now))
+        // Every stored TEK (current and retiring) whose entry still has the transforms it was made
+        // for is kept; an entry left with no TEK keeps the fresh one (a new epoch).
+        var teks: [DataSecuritySA] = []
+        var changedPolicies = Set<String>()
+        for stored in snapshot.teks {
+            guard let fresh = state.dataSecuritySAs.first(where: { $0.policy.name == stored.policyName }) else {
+                if changedPolicies.insert(stored.policyName).inserted { changes.append(.droppedTEK(policy: stored.policyName)) }
+                continue
             }
+            let now = transformSummary(of: fresh.policy)
+            guard stored.transforms == now, stored.spi.count == 4, stored.encryptionKeyLength == fresh.encryptionKeyLength,
+                  stored.integrityKeyLength == fresh.integrityKeyLength,
+                  stored.keyMaterial.count == fresh.encryptionKeyLength + fresh.integrityKeyLength,
+                  !teks.contains(where: { $0.spi == stored.spi }) else {
+                if changedPolicies.insert(stored.policyName).inserted {
+                    changes.append(.newTEK(policy: stored.policyName, was: stored.transforms, now: now))
+                }
+                continue
+            }
+            teks.append(DataSecuritySA(policy: fresh.policy, spi: stored.spi, keyMaterial: stored.keyMaterial,
+                                       encryptionKeyLength: stored.encryptionKeyLength, integrityKeyLength: stored.integrityKeyLength,
+                                       createdAtMilliseconds: stored.createdAtMilliseconds))
         }
-        for stored in snapshot.teks where !teks.contains(where: { $0.policy.name == stored.policyName }) {
-            changes.append(.droppedTEK(policy: stored.policyName))
+        for fresh in state.dataSecuritySAs where !teks.contains(where: { $0.policy.name == fresh.policy.name }) {
+            teks.append(fresh)
+            if changedPolicies.insert(fresh.policy.name).inserted {
+                changes.append(.newTEK(policy: fresh.policy.name, was: nil, now: transformSummary(of: fresh.policy)))
+            }
         }
         state.dataSecuritySAs = teks
 
@@ -170,14 +187,11 @@ extension GroupState {
             changes.append(.newRekeySA(was: snapshot.rekey?.transforms, now: state.rekeySA.map { transformSummary(of: $0.policy) }))
         }
 
-        // Members first, with no tree or allocator in place, so admitting them touches neither.
         let tree = state.keyTree
         let allocator = state.senderIDs
-        state.keyTree = nil
-        state.senderIDs = nil
-        for member in snapshot.members { _ = try state.admit(member: member, senderIDCount: nil, random: random) }
-        state.keyTree = tree
-        state.senderIDs = allocator
+        state.members = []
+        state.memberSet = []
+        for member in snapshot.members where state.memberSet.insert(member).inserted { state.members.append(member) }
 
         if let fresh = tree, let stored = snapshot.keyTree, rekeyKept {
             if stored.degree == fresh.shape.degree, stored.depth == fresh.shape.depth, stored.keyLength == fresh.keyLength {
@@ -190,6 +204,13 @@ extension GroupState {
                 changes.append(.newKeyTree)
             }
         }
+        // Rekey bookkeeping: retiring TEKs that were kept, the rekey SA's age if it was kept, the
+        // GDOI SEQ (never back), the protocols of the members kept.
+        var lifecycle = snapshot.lifecycle
+        lifecycle.retiringTEKs = lifecycle.retiringTEKs.filter { retiring in teks.contains { $0.spi == retiring.spi } }
+        if !rekeyKept { lifecycle.rekeySACreatedAtMilliseconds = state.lifecycle.rekeySACreatedAtMilliseconds }
+        lifecycle.memberProtocols = lifecycle.memberProtocols.filter { state.memberSet.contains($0.key) }
+        state.lifecycle = lifecycle
         if let fresh = allocator, let next = snapshot.nextSenderID {
             // Past every Sender-ID handed out; a narrower field may leave none (then admissions
             // that need one are refused rather than reusing one).

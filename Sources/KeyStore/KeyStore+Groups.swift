@@ -12,6 +12,9 @@ public struct StoredGroup: Sendable {
 }
 
 extension KeyStore {
+    /// The protocol column of a member whose protocol no record named.
+    static let unknownProtocol = "unknown"
+
     /// Names of the groups in the store.
     public func groupNames() throws(KeyStoreError) -> [String] {
         try locked { () throws(KeyStoreError) in try query("SELECT name FROM groups ORDER BY name") { $0.text(0) } }
@@ -34,6 +37,9 @@ extension KeyStore {
                 """, [group, .text(policyXML), .integer(nowMilliseconds), .integer(nowMilliseconds)])
             try writeTEKs(snapshot, lifetimes: Dictionary(state.dataSecuritySAs.map { ($0.spi, $0.policy.lifetimeSeconds) },
                                                           uniquingKeysWith: { first, _ in first }))
+            if snapshot.lifecycle.lastGDOISequence > 0 {
+                try recordCounter(.gdoiSequence, group: snapshot.group, next: UInt64(snapshot.lifecycle.lastGDOISequence) + 1)
+            }
             try writeRekeySA(snapshot)
             try writeTree(snapshot.group, snapshot.keyTree)
             try writeMembers(snapshot, nowMilliseconds: nowMilliseconds)
@@ -79,7 +85,8 @@ extension KeyStore {
                     sender_ids = CASE WHEN members.sender_ids = '' THEN excluded.sender_ids
                                       WHEN excluded.sender_ids = '' THEN members.sender_ids
                                       ELSE members.sender_ids || ',' || excluded.sender_ids END
-                """, [group, .text(member), .text(memberProtocol), leaf.map(SQLValue.integer) ?? .null,
+                """, [group, .text(member), .text(state.memberProtocol(of: member)?.rawValue ?? memberProtocol),
+                      leaf.map(SQLValue.integer) ?? .null,
                       .text(senderIDs.map(String.init).joined(separator: ",")), .integer(nowMilliseconds), .integer(order)])
             if let next = snapshot.nextSenderID { try recordCounter(.senderID, group: state.name, next: UInt64(next)) }
         }
@@ -122,18 +129,24 @@ extension KeyStore {
         for spi in stored where !held.contains(spi) {
             try run("UPDATE tek_epochs SET state = 'deleted', key_material = x'' WHERE group_name = ? AND spi = ?", [group, .blob(spi)])
         }
+        let retiring = Dictionary(snapshot.lifecycle.retiringTEKs.map { ($0.spi, $0.removeAtMilliseconds) },
+                                  uniquingKeysWith: { first, _ in first })
         for (position, tek) in snapshot.teks.enumerated() {
+            let removeAt = retiring[tek.spi]
             try run("""
                 INSERT INTO tek_epochs (group_name, spi, policy_name, transforms, key_material, encryption_key_length,
-                    integrity_key_length, created_ms, lifetime_seconds, state, position)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)
+                    integrity_key_length, created_ms, lifetime_seconds, state, position, remove_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (group_name, spi) DO UPDATE SET policy_name = excluded.policy_name, transforms = excluded.transforms,
                     key_material = excluded.key_material, encryption_key_length = excluded.encryption_key_length,
                     integrity_key_length = excluded.integrity_key_length, created_ms = excluded.created_ms,
-                    lifetime_seconds = excluded.lifetime_seconds, state = 'active', position = excluded.position
+                    lifetime_seconds = excluded.lifetime_seconds, state = excluded.state, position = excluded.position,
+                    remove_at_ms = excluded.remove_at_ms
                 """, [group, .blob(tek.spi), .text(tek.policyName), .text(tek.transforms), .secret(tek.keyMaterial),
                       .integer(Int64(tek.encryptionKeyLength)), .integer(Int64(tek.integrityKeyLength)),
-                      .integer(tek.createdAtMilliseconds), .integer(Int64(lifetimes[tek.spi] ?? 0)), .integer(Int64(position))])
+                      .integer(tek.createdAtMilliseconds), .integer(Int64(lifetimes[tek.spi] ?? 0)),
+                      .text(removeAt == nil ? "active" : "retiring"), .integer(Int64(position)),
+                      removeAt.map(SQLValue.integer) ?? .null])
         }
     }
 
@@ -144,26 +157,45 @@ extension KeyStore {
         for spi in stored where spi != current {
             try run("UPDATE rekey_sas SET state = 'deleted', key_material = x'' WHERE group_name = ? AND spi = ?", [group, .blob(spi)])
         }
+        // Message IDs count per rekey SA (RFC 9838 §2.4.1.3): a new SA starts its own count.
+        if !stored.isEmpty && !stored.contains(where: { $0 == current }) {
+            try run("DELETE FROM counters WHERE group_name = ? AND name = ?", [group, .text(KeyStoreCounter.gikev2RekeyMessageID.rawValue)])
+        }
         guard let rekey = snapshot.rekey else { return }
         try run("""
             INSERT INTO rekey_sas (group_name, spi, transforms, key_material, encryption_key_length, integrity_key_length,
-                key_wrap_key_length, next_message_id, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')
+                key_wrap_key_length, next_message_id, state, created_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)
             ON CONFLICT (group_name, spi) DO UPDATE SET transforms = excluded.transforms, key_material = excluded.key_material,
-                next_message_id = max(rekey_sas.next_message_id, excluded.next_message_id), state = 'active'
+                next_message_id = max(rekey_sas.next_message_id, excluded.next_message_id), state = 'active',
+                created_ms = excluded.created_ms
             """, [group, .blob(rekey.spi), .text(rekey.transforms), .secret(rekey.keyMaterial),
                   .integer(Int64(rekey.encryptionKeyLength)), .integer(Int64(rekey.integrityKeyLength)),
-                  .integer(Int64(rekey.keyWrapKeyLength)), .integer(Int64(rekey.nextMessageID))])
+                  .integer(Int64(rekey.keyWrapKeyLength)), .integer(Int64(rekey.nextMessageID)),
+                  .integer(snapshot.lifecycle.rekeySACreatedAtMilliseconds)])
     }
 
+    /// Writes only the nodes that changed (serial or key; a new tree restarts serials) and
+    /// removes emptied ones, so a rekey of a large tree rewrites its changed paths, not the tree.
     private func writeTree(_ group: String, _ tree: LKHTreeExport?) throws(KeyStoreError) {
-        try run("DELETE FROM lkh_nodes WHERE group_name = ?", [.text(group)])
         guard let tree else {
+            try run("DELETE FROM lkh_nodes WHERE group_name = ?", [.text(group)])
             try run("DELETE FROM lkh_trees WHERE group_name = ?", [.text(group)])
             return
         }
+        let stored = Dictionary(try query("SELECT position, serial, node_key FROM lkh_nodes WHERE group_name = ?", [.text(group)]) {
+            ($0.integer(0), ($0.integer(1), $0.secret(2)))
+        }, uniquingKeysWith: { first, _ in first })
+        let live = Set(tree.nodes.map { Int64($0.position.rawValue) })
+        for position in stored.keys where !live.contains(position) {
+            try run("DELETE FROM lkh_nodes WHERE group_name = ? AND position = ?", [.text(group), .integer(position)])
+        }
         try writeTreeHeader(group, tree)
-        for node in tree.nodes { try writeNode(group, node) }
+        for node in tree.nodes {
+            // SecretBytes == compares in constant time.
+            if let old = stored[Int64(node.position.rawValue)], old.0 == Int64(node.serial), old.1 == node.key { continue }
+            try writeNode(group, node)
+        }
     }
 
     private func writeTreeHeader(_ group: String, _ tree: LKHTreeExport) throws(KeyStoreError) {
@@ -195,13 +227,15 @@ extension KeyStore {
             try run("DELETE FROM members WHERE group_name = ? AND identity = ?", [group, .text(identity)])
         }
         for (order, identity) in snapshot.members.enumerated() {
+            let memberProtocol = snapshot.lifecycle.memberProtocols[identity]?.rawValue ?? Self.unknownProtocol
             try run("""
                 INSERT INTO members (group_name, identity, protocol, leaf_position, sender_ids, registered_ms, admission)
-                VALUES (?, ?, 'unknown', ?, '', ?, ?)
+                VALUES (?, ?, ?, ?, '', ?, ?)
                 ON CONFLICT (group_name, identity) DO UPDATE SET leaf_position = excluded.leaf_position,
-                    admission = excluded.admission
-                """, [group, .text(identity), leaves[identity].map(SQLValue.integer) ?? .null, .integer(nowMilliseconds),
-                      .integer(Int64(order))])
+                    admission = excluded.admission,
+                    protocol = CASE WHEN excluded.protocol = 'unknown' THEN members.protocol ELSE excluded.protocol END
+                """, [group, .text(identity), .text(memberProtocol), leaves[identity].map(SQLValue.integer) ?? .null,
+                      .integer(nowMilliseconds), .integer(Int64(order))])
         }
     }
 }

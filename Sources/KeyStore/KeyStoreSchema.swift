@@ -103,5 +103,10 @@ enum KeyStoreSchema {
             ) STRICT
             """,
         ],
+        // 2: the rekey lifecycle: when a retiring TEK is forgotten, when the rekey SA was made.
+        [
+            "ALTER TABLE tek_epochs ADD COLUMN remove_at_ms INTEGER",
+            "ALTER TABLE rekey_sas ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0",
+        ],
     ]
 }

@@ -74,6 +74,7 @@ struct KeyStoreRoundTripTests {
         try store.save(state, nowMilliseconds: 1)
         for member in ["b.example", "c.example", "d.example"] {
             let admission = try state.admit(member: member, senderIDCount: 2, random: SystemRandom())
+            state.setProtocol(.gikev2, of: member)  // what the record says, the state says too
             try store.recordAdmission(of: member, protocol: "gikev2", senderIDs: admission.senderIDs, in: state, nowMilliseconds: 2)
         }
         let stored = try #require(try store.load(group: state.name))
