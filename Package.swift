@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "KeyStore", dependencies: ["CSQLite", "GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH"],
                 swiftSettings: strict),
         // Writes to a store until it is killed: the crash tests' child process.
-        .executableTarget(name: "KeyStoreCrashHelper", dependencies: ["KeyStore"], swiftSettings: strict),
+        .executableTarget(name: "KeyStoreCrashHelper", dependencies: ["KeyStore", "GroupState", "GroupPolicy", "GroupKeyCrypto"],
+                          swiftSettings: strict),
 
         // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
         .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],

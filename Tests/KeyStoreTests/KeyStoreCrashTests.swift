@@ -17,16 +17,17 @@ struct KeyStoreCrashTests {
         return nil
     }
 
-    /// Runs the helper until it has printed `atLeast` numbers, kills it, returns the numbers seen.
-    static func runAndKill(path: String, atLeast: Int) throws -> [UInt64] {
+    /// Runs the helper in `mode` until it has printed `atLeast` lines starting with `prefix`,
+    /// kills it with SIGKILL, and returns those lines (without the prefix), in order.
+    static func runAndKill(mode: String, path: String, prefix: String, atLeast: Int) throws -> [String] {
         let executable: URL = try #require(helper(), "KeyStoreCrashHelper not found beside the test bundle")
         let process = Process()
         process.executableURL = executable
-        process.arguments = [path]
+        process.arguments = [mode, path]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        var seen: [UInt64] = []
+        var seen: [String] = []
         var pending = Data()
         let reader = output.fileHandleForReading
         while seen.count < atLeast {
@@ -36,7 +37,7 @@ struct KeyStoreCrashTests {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                 pending.removeSubrange(pending.startIndex...newline)
-                if line.hasPrefix("used "), let number = UInt64(line.dropFirst(5)) { seen.append(number) }
+                if line.hasPrefix(prefix) { seen.append(String(line.dropFirst(prefix.count))) }
             }
         }
         kill(process.processIdentifier, SIGKILL)
@@ -44,8 +45,10 @@ struct KeyStoreCrashTests {
         #expect(process.terminationReason == .uncaughtSignal, "the child was killed, not finished")
         // Whatever it printed before dying was used too.
         let rest = reader.readDataToEndOfFile()
-        for line in String(decoding: pending + rest, as: UTF8.self).split(separator: "\n") where line.hasPrefix("used ") {
-            if let number = UInt64(line.dropFirst(5)) { seen.append(number) }
+        // A last line cut short by the kill carries no newline and is not counted.
+        let text = String(decoding: pending + rest, as: UTF8.self)
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() where line.hasPrefix(prefix) {
+            seen.append(String(line.dropFirst(prefix.count)))
         }
         return seen
     }
@@ -57,7 +60,7 @@ struct KeyStoreCrashTests {
         let path = directory.appendingPathComponent("state.db").path
         var used = Set<UInt64>()
         for round in 1...3 {
-            let numbers = try Self.runAndKill(path: path, atLeast: 500 * round)
+            let numbers = try Self.runAndKill(mode: "counters", path: path, prefix: "used ", atLeast: 500 * round).compactMap { UInt64($0) }
             #expect(numbers.count >= 500 * round)
             for number in numbers { #expect(used.insert(number).inserted, "number \(number) reused in round \(round)") }
             let store = try KeyStore(path: path)
@@ -65,6 +68,35 @@ struct KeyStoreCrashTests {
             let resume = try store.resumePoint(counter: .gdoiSequence, group: "crash-group")
             #expect(resume > used.max() ?? 0, "round \(round): resumes at \(resume), used up to \(used.max() ?? 0)")
             #expect(try store.history(group: "crash-group").count >= 1)
+        }
+    }
+
+    @Test("Killed in the middle of rekeys three times: integrity ok, no SEQ reused, the last sent TEK is held")
+    func killNineDuringRekeys() throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.db").path
+        var highest: UInt32 = 0
+        for round in 1...3 {
+            let lines = try Self.runAndKill(mode: "rekey", path: path, prefix: "sent ", atLeast: 20)
+            let fields = lines.map { $0.split(separator: " ").map(String.init) }
+            let sequences = fields.compactMap { $0.first.flatMap { UInt32($0) } }
+            #expect(sequences.count >= 20)
+            #expect(sequences.allSatisfy { $0 > highest }, "round \(round): a SEQ at or below \(highest) was sent again")
+            #expect(sequences == sequences.sorted())
+            let last = try #require(fields.last)
+            highest = sequences.max() ?? highest
+
+            let store = try KeyStore(path: path)
+            #expect(try store.integrityCheck() == "ok")
+            let stored = try #require(try store.load(group: "demo-1001"))
+            let storedSequence = stored.snapshot.lifecycle.lastGDOISequence
+            #expect(storedSequence >= highest, "every SEQ sent was committed first")
+            if storedSequence == highest {
+                let spis = stored.snapshot.teks.map { $0.spi.map { String(format: "%02x", $0) }.joined() }
+                #expect(spis.contains(last[2]), "the TEK last sent is held after the crash")
+            }
+            highest = max(highest, storedSequence)
         }
     }
 }
