@@ -59,7 +59,6 @@ extension KeyStore {
     /// transaction. Cheaper than `save` for the common case, with the same result.
     public func recordAdmission(of member: String, protocol memberProtocol: String, senderIDs: [UInt32],
                                 in state: GroupState, nowMilliseconds: Int64) throws(KeyStoreError) {
-        let snapshot = state.snapshot
         let group = SQLValue.text(state.name)
         try transaction { () throws(KeyStoreError) in
             guard try !query("SELECT 1 FROM groups WHERE name = ?", [group], row: { _ in true }).isEmpty else {
@@ -72,7 +71,9 @@ extension KeyStore {
                     leaf = path.first.map { Int64($0.position.rawValue) }
                     for node in path { try writeNode(state.name, node) }
                 }
-                try writeTreeHeader(state.name, tree.export())
+                // The header only: exporting the whole tree per admission would cost O(members).
+                try writeTreeHeader(state.name, degree: tree.shape.degree, depth: tree.shape.depth, keyLength: tree.keyLength,
+                                    lastSerial: tree.lastSerial, leavesUsed: tree.leavesEverUsed, freedLeaves: tree.freedLeafIndexes)
             }
             let order = try query("SELECT coalesce(max(admission), -1) + 1 FROM members WHERE group_name = ?", [group]) {
                 $0.integer(0)
@@ -88,7 +89,7 @@ extension KeyStore {
                 """, [group, .text(member), .text(state.memberProtocol(of: member)?.rawValue ?? memberProtocol),
                       leaf.map(SQLValue.integer) ?? .null,
                       .text(senderIDs.map(String.init).joined(separator: ",")), .integer(nowMilliseconds), .integer(order)])
-            if let next = snapshot.nextSenderID { try recordCounter(.senderID, group: state.name, next: UInt64(next)) }
+            if let next = state.senderIDs?.next { try recordCounter(.senderID, group: state.name, next: UInt64(next)) }
         }
     }
 
@@ -199,15 +200,20 @@ extension KeyStore {
     }
 
     private func writeTreeHeader(_ group: String, _ tree: LKHTreeExport) throws(KeyStoreError) {
+        try writeTreeHeader(group, degree: tree.degree, depth: tree.depth, keyLength: tree.keyLength, lastSerial: tree.lastSerial,
+                            leavesUsed: tree.leavesUsed, freedLeaves: tree.freedLeaves)
+    }
+
+    private func writeTreeHeader(_ group: String, degree: Int, depth: Int, keyLength: Int, lastSerial: UInt32, leavesUsed: Int,
+                                 freedLeaves: [Int]) throws(KeyStoreError) {
         try run("""
             INSERT INTO lkh_trees (group_name, degree, depth, key_length, last_serial, leaves_used, freed_leaves)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (group_name) DO UPDATE SET degree = excluded.degree, depth = excluded.depth,
                 key_length = excluded.key_length, last_serial = excluded.last_serial,
                 leaves_used = excluded.leaves_used, freed_leaves = excluded.freed_leaves
-            """, [.text(group), .integer(Int64(tree.degree)), .integer(Int64(tree.depth)), .integer(Int64(tree.keyLength)),
-                  .integer(Int64(tree.lastSerial)), .integer(Int64(tree.leavesUsed)),
-                  .text(tree.freedLeaves.map(String.init).joined(separator: ","))])
+            """, [.text(group), .integer(Int64(degree)), .integer(Int64(depth)), .integer(Int64(keyLength)),
+                  .integer(Int64(lastSerial)), .integer(Int64(leavesUsed)), .text(freedLeaves.map(String.init).joined(separator: ","))])
     }
 
     private func writeNode(_ group: String, _ node: LKHNodeKey) throws(KeyStoreError) {
@@ -222,12 +228,26 @@ extension KeyStore {
         let leaves = Dictionary((snapshot.keyTree?.placements ?? []).map { ($0.member.value, Int64($0.leaf.rawValue)) },
                                 uniquingKeysWith: { first, _ in first })
         let held = Set(snapshot.members)
-        for identity in try query("SELECT identity FROM members WHERE group_name = ?", [group], row: { $0.text(0) })
-        where !held.contains(identity) {
+        // What is stored: a row whose leaf, place and protocol are unchanged is not rewritten.
+        let stored = Dictionary(try query("SELECT identity, leaf_position, admission, protocol FROM members WHERE group_name = ?",
+                                          [group]) { ($0.text(0), ($0.optionalInteger(1), $0.integer(2), $0.text(3))) },
+                                uniquingKeysWith: { first, _ in first })
+        for identity in stored.keys where !held.contains(identity) {
             try run("DELETE FROM members WHERE group_name = ? AND identity = ?", [group, .text(identity)])
         }
-        for (order, identity) in snapshot.members.enumerated() {
+        // Admission numbers only grow: members are appended and removed, never reordered, so
+        // existing rows keep theirs and new members follow the highest.
+        var nextAdmission = (stored.values.map(\.1).max() ?? -1) + 1
+        for identity in snapshot.members {
             let memberProtocol = snapshot.lifecycle.memberProtocols[identity]?.rawValue ?? Self.unknownProtocol
+            let order: Int64
+            if let row = stored[identity] {
+                if row.0 == leaves[identity], memberProtocol == Self.unknownProtocol || row.2 == memberProtocol { continue }
+                order = row.1
+            } else {
+                order = nextAdmission
+                nextAdmission += 1
+            }
             try run("""
                 INSERT INTO members (group_name, identity, protocol, leaf_position, sender_ids, registered_ms, admission)
                 VALUES (?, ?, ?, ?, '', ?, ?)
@@ -235,7 +255,7 @@ extension KeyStore {
                     admission = excluded.admission,
                     protocol = CASE WHEN excluded.protocol = 'unknown' THEN members.protocol ELSE excluded.protocol END
                 """, [group, .text(identity), .text(memberProtocol), leaves[identity].map(SQLValue.integer) ?? .null,
-                      .integer(nowMilliseconds), .integer(Int64(order))])
+                      .integer(nowMilliseconds), .integer(order)])
         }
     }
 }

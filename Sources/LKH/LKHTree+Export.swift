@@ -40,6 +40,12 @@ public struct LKHTreeExport: Sendable, Equatable {
 }
 
 extension LKHTree {
+    /// Leaves 0..<leavesEverUsed have held a member (what `export()` calls `leavesUsed`).
+    public var leavesEverUsed: Int { leavesUsed }
+
+    /// Leaves emptied by eviction and not yet reused, ascending (0-based leaf indexes).
+    public var freedLeafIndexes: [Int] { freedLeaves.sorted() }
+
     /// The tree as plain values, nodes and placements in position order.
     public func export() -> LKHTreeExport {
         LKHTreeExport(degree: shape.degree, depth: shape.depth, keyLength: keyLength, lastSerial: lastSerial,

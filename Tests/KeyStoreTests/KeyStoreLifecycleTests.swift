@@ -109,4 +109,28 @@ struct KeyStoreLifecycleTests {
         #expect(stored.snapshot.teks.count == 2 && stored.snapshot.lifecycle.retiringTEKs.count == 1)
         #expect(stored.snapshot.rekey?.nextMessageID == 1, "Message ID 0 went out; the next is 1")
     }
+
+    @Test("A large tree: an eviction rewrites the changed nodes only, and the file reads back equal")
+    func largeTreeIncremental() throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try KeyStore(path: directory.appendingPathComponent("state.db").path)
+        var definition = try KeyStoreFixtures.definition(maximumMembers: 1_024)
+        definition.dataSecurity[0].senderIDBits = 16
+        var state = try GroupState(definition: definition, secrets: GroupSecrets(), random: SystemRandom())
+        for index in 0..<1_000 { _ = try state.admit(member: "gm\(index).example", senderIDCount: nil, random: SystemRandom()) }
+        try store.save(state, nowMilliseconds: 1)
+        let nodes = try #require(state.keyTree?.export().nodes.count)
+        #expect(nodes > 1_900)
+
+        _ = try state.evict(["gm5.example", "gm700.example"], atMilliseconds: 2, random: SystemRandom())
+        let before = try store.locked { () throws(KeyStoreError) in try store.query("SELECT total_changes()") { $0.integer(0) } }
+        try store.save(state, nowMilliseconds: 2)
+        let after = try store.locked { () throws(KeyStoreError) in try store.query("SELECT total_changes()") { $0.integer(0) } }
+        let changed = (after.first ?? 0) - (before.first ?? 0)
+        // Two leaves and two paths of 10 nodes, two member rows, the TEKs, the rekey SA, counters,
+        // the tree header and the group row: not the ~2,000 nodes nor the ~1,000 members.
+        #expect(changed < 100, "\(changed) rows changed")
+        #expect(try store.load(group: state.name)?.snapshot == state.snapshot)
+    }
 }
