@@ -24,6 +24,12 @@ struct KeyStoreSchemaTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let parent = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("sub").path)
         #expect((parent[.posixPermissions] as? Int) == 0o700)
+        // SQLite gives the WAL and shared-memory files the database file's mode.
+        _ = try store.reserve(counter: .senderID, group: "g")
+        for suffix in ["-wal", "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path + suffix)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(suffix)")
+        }
     }
 
     @Test("An existing file readable by others is made private when opened")
