@@ -27,6 +27,13 @@ public final class KeyStore: @unchecked Sendable {
     var failAtStatement: Int?
     private var statementsSinceHook = 0
 
+    /// Whether another open `KeyStore` (in this or another process) held the file when this one
+    /// opened it. Two key servers on one state file hand out the same numbers and diverge; the
+    /// caller warns (SQLite keeps each transaction sound either way).
+    public let isSharedWithAnotherHolder: Bool
+    /// Descriptor of `<path>.lock`, flock(2)-ed exclusively while this store is open (-1 if not).
+    private let lockDescriptor: Int32
+
     /// Milliseconds SQLite waits for a lock held by another connection before failing.
     public static let busyTimeoutMilliseconds: Int32 = 5_000
 
@@ -35,6 +42,7 @@ public final class KeyStore: @unchecked Sendable {
     public init(path: String) throws(KeyStoreError) {
         self.path = path
         try Self.prepareFile(path)
+        (lockDescriptor, isSharedWithAnotherHolder) = Self.holdLock(path + ".lock")
         connection = try SQLiteConnection(path: path)
         connection.setBusyTimeout(milliseconds: Self.busyTimeoutMilliseconds)
         let mode = try connection.query("PRAGMA journal_mode=WAL") { $0.text(0) }.first ?? ""
@@ -43,6 +51,19 @@ public final class KeyStore: @unchecked Sendable {
         try connection.execute("PRAGMA foreign_keys=ON")
         try connection.execute("PRAGMA secure_delete=ON")
         try migrate()
+    }
+
+    deinit {
+        if lockDescriptor >= 0 { close(lockDescriptor) }  // releases the flock
+    }
+
+    /// Takes an exclusive, non-blocking flock on the lock file: (descriptor, whether another
+    /// holder had it). Advisory only: it detects a second server, it does not stop it.
+    private static func holdLock(_ lockPath: String) -> (Int32, Bool) {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return (-1, false) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return (descriptor, false) }
+        return (descriptor, errno == EWOULDBLOCK)
     }
 
     /// The schema version of the open file.

@@ -99,6 +99,10 @@ struct ServeCommand: AsyncParsableCommand {
             var persister: StatePersister?
             if !noState {
                 let store = try StateFile.open(path: state ?? StateFile.defaultPath())
+                if store.isSharedWithAnotherHolder {
+                    logger.warning("another groupkey serve holds this state file: two key servers on one file diverge; give each its own --state",
+                                   metadata: ["code": "GW-STATE-SHARED", "file": "\(store.path)"])
+                }
                 directory = try StateFile.restore(directory, from: store, random: SystemRandom(), nowMilliseconds: Self.nowMilliseconds,
                                                   logger: logger)
                 persister = StatePersister(store: store, directory: directory)

@@ -32,6 +32,18 @@ struct KeyStoreSchemaTests {
         }
     }
 
+    @Test("A second holder of the same file is detected, and the first one's release is seen")
+    func sharedHolderDetected() throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.db").path
+        var first: KeyStore? = try KeyStore(path: path)
+        #expect(first?.isSharedWithAnotherHolder == false)
+        #expect(try KeyStore(path: path).isSharedWithAnotherHolder == true)
+        first = nil
+        #expect(try KeyStore(path: path).isSharedWithAnotherHolder == false)
+    }
+
     @Test("An existing file readable by others is made private when opened")
     func tightensMode() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
