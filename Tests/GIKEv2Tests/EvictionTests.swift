@@ -3,6 +3,7 @@ import EngineCore
 import GIKEv2Wire
 import GroupKeyCrypto
 import GroupKeyTestSupport
+import GroupPolicy
 import GroupState
 import LKH
 import Testing
@@ -99,5 +100,30 @@ struct EvictionTests {
         // And nothing it holds equals a key the tree now uses.
         let treeKeys = Set((state.keyTree?.root).map { [$0.key.unsafeCopyBytes()] } ?? [])
         #expect(candidates.allSatisfy { !treeKeys.contains($0.unsafeCopyBytes()) })
+    }
+}
+
+@Suite("Eviction: the key update grows as log N")
+struct EvictionSizeTests {
+    /// Evicts one member of a full binary tree and returns (wraps, octets) of the key update.
+    static func update(members: Int) throws -> (Int, Int, Int) {
+        var definition = try RekeyGroup.state().definition
+        definition.lkh = LKHParameters(maximumMembers: members)
+        var state = try GroupState(definition: definition, secrets: GroupSecrets(preSharedKey: GroupFixtures.lkhPSK), random: SystemRandom())
+        for index in 0..<members { _ = try state.admit(member: "m\(index)", senderIDCount: nil, random: SystemRandom()) }
+        let rekeys = try state.evict(["m\(members / 3)"], atMilliseconds: 0, random: SystemRandom())
+        let datagram = try GSARekeyMessage.build(rekeys[0], group: state, random: SystemRandom())
+        return (try #require(rekeys[0].keyTreeUpdate).wraps.count, datagram.count, try #require(state.keyTree).shape.depth)
+    }
+
+    @Test("2·depth − 1 wraps; each doubling of the group adds one level's two wraps, not N")
+    func logarithmicGrowth() throws {
+        let (wrapsSmall, octetsSmall, depthSmall) = try Self.update(members: 256)
+        let (wrapsLarge, octetsLarge, depthLarge) = try Self.update(members: 4096)
+        #expect(depthSmall == 8 && depthLarge == 12)
+        #expect(wrapsSmall == 2 * depthSmall - 1 && wrapsLarge == 2 * depthLarge - 1)
+        // Each wrap of a 16-octet node key: attribute header 4 + Key ID 4 + KWK ID 4 + 24 wrapped.
+        #expect(octetsLarge - octetsSmall == (wrapsLarge - wrapsSmall) * 36)
+        #expect(octetsLarge < 2048)
     }
 }

@@ -94,7 +94,7 @@ struct KeyStoreLifecycleTests {
         let groups = try StateFile.restore(try GroupCatalog.demo(random: SystemRandom()), from: store, random: SystemRandom(),
                                            nowMilliseconds: 0, logger: logger)
         let persister = StatePersister(store: store, directory: groups)
-        let gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: .ipv4(127, 0, 0, 1, port: 848),
+        var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: .ipv4(127, 0, 0, 1, port: 848),
                                                                       identity: GatewayServer.defaultIdentity),
                                      directory: groups, random: SystemRandom())
         let name = try #require(groups.snapshot.first?.name)
