@@ -87,7 +87,8 @@ public enum GroupStateRestoreChange: Sendable, Equatable, CustomStringConvertibl
     /// The rekey policy's transforms changed: a new rekey SA (and key tree) is created, and
     /// members must register again to receive them.
     case newRekeySA(was: String?, now: String?)
-    /// The key tree's shape changed (degree, capacity, key length): a new tree; members register again.
+    /// The key tree's shape changed (degree, capacity, key length), or LKH was turned on or off:
+    /// a new tree (or none); members register again to get their paths.
     case newKeyTree
 
     public var description: String {
@@ -203,6 +204,8 @@ extension GroupState {
             } else {
                 changes.append(.newKeyTree)
             }
+        } else if rekeyKept && (tree != nil || snapshot.keyTree != nil) {
+            changes.append(.newKeyTree)  // LKH turned on or off in the policy
         }
         // Rekey bookkeeping: retiring TEKs that were kept, the rekey SA's age if it was kept, the
         // GDOI SEQ (never back), the protocols of the members kept.

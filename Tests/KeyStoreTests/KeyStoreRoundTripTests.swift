@@ -137,6 +137,21 @@ struct KeyStoreRoundTripTests {
         #expect(restored.dataSecuritySAs[0].keyMaterial == original.dataSecuritySAs[0].keyMaterial)
     }
 
+    @Test("A changed tree shape gives a new tree and says so")
+    func treeShapeChange() throws {
+        let original = try KeyStoreFixtures.state(members: ["a.example"])
+        var bigger = original.definition
+        bigger.lkh = LKHParameters(maximumMembers: 1_000)
+        let (restored, changes) = try GroupState.restoring(original.snapshot, definition: bigger, secrets: GroupSecrets(),
+                                                           random: SystemRandom())
+        #expect(changes == [.newKeyTree])
+        #expect(restored.keyTree?.memberCount == 0 && restored.rekeySA?.spi == original.rekeySA?.spi)
+        var none = original.definition
+        none.lkh = nil
+        #expect(try GroupState.restoring(original.snapshot, definition: none, secrets: GroupSecrets(), random: SystemRandom()).changes
+                == [.newKeyTree])
+    }
+
     @Test("A stored tree that no tree could produce is refused, not trusted")
     func corruptTree() throws {
         let original = try KeyStoreFixtures.state(members: ["a.example"])
