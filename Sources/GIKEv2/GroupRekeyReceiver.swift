@@ -86,6 +86,16 @@ public struct GroupRekeyReceiver: Sendable {
         }
     }
 
+    /// Takes holdings changed elsewhere (GSA_INBAND_REKEY on the IKE SA), tracking the lifetimes
+    /// of SAs it has not seen.
+    mutating func adopt(_ changed: GroupMemberHoldings, now: EngineTime) {
+        for sa in changed.dataSecuritySAs where expiry[sa.spi] == nil {
+            if let lifetime = sa.lifetimeSeconds { expiry[sa.spi] = now.milliseconds + Int64(lifetime) * 1000 }
+            if isSender && !outboundSPIs.contains(sa.spi) { outboundSPIs.append(sa.spi) }
+        }
+        holdings = changed
+    }
+
     var groupName: String { holdings.group.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
 
     /// Total of dropped messages.
