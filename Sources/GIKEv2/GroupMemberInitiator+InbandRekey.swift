@@ -8,7 +8,8 @@ import WireCore
 /// them, honours Delete, and answers with an empty response (retransmitted requests get the same
 /// answer, RFC 7296 §2.1).
 extension GroupMemberInitiator {
-    mutating func handleInbandRekey(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext) -> [Action] {
+    mutating func handleInbandRekey(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext,
+                                    now: EngineTime) -> [Action] {
         var context = context
         switch context.responses.classify(header.messageID) {
         case .retransmission:
@@ -67,6 +68,7 @@ extension GroupMemberInitiator {
             context.responses.markProcessed(header.messageID)
             context.cache.store(messageID: header.messageID, request: datagram, response: [answer])
             context.holdings = holdings
+            rekeyReceiver?.adopt(holdings, now: now)
             state = .registered(context)
             return actions + [.send(datagram: answer, to: configuration.server),
                               .log(LogEvent(.info, "GM-INBAND-REKEY", "GSA_INBAND_REKEY: \(holdings.dataSecuritySAs.count) data-security SA(s) held"))]

@@ -71,3 +71,31 @@ struct RekeyInbandTests {
         #expect(harness.right.sessionCount == 0, "its registration IKE SA is closed")
     }
 }
+
+@Suite("Rekey: the member engine owns its GSA_REKEY receiver")
+struct RekeyMemberEngineTests {
+    @Test("GSA_REKEY datagrams handed to GroupMemberInitiator update its holdings; timers activate and delete")
+    func initiatorProcessesMulticastRekeys() throws {
+        let state = try RekeyGroup.state()
+        let directory = GroupDirectory(groups: [state])
+        var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress,
+                                                                      identity: RegistrationSetup.gcksIdentity),
+                                     directory: directory, random: SystemRandom())
+        let member = try RegistrationSetup.member(group: RegistrationSetup.lkhIDg, psk: GroupFixtures.lkhPSK,
+                                                  proposals: [RegistrationSetup.lkhProposal], senderIDs: 1)
+        var harness = RegistrationSetup.run(gcks: gcks, member: member)
+        gcks = harness.right
+        let old = try #require(harness.left.holdings?.dataSecuritySAs.first?.spi)
+        for case .send(let datagram, _) in gcks.rekeyNow(group: state.name, now: harness.clock.now) {
+            _ = harness.left.handle(datagram: datagram, from: RegistrationSetup.gcksAddress, now: harness.clock.now)
+        }
+        let new = try #require(directory.snapshot[0].currentTEKs.first)
+        #expect(harness.left.holdings?.dataSecuritySAs.first { $0.spi == new.spi }?.keyMaterial == new.keyMaterial)
+        #expect(harness.left.rekeyStatus?.outboundSPIs == [old])
+        _ = harness.left.tick(now: harness.clock.now.adding(milliseconds: 5_000))
+        #expect(harness.left.rekeyStatus?.outboundSPIs == [new.spi], "outbound switches after the 5 s activation delay")
+        _ = harness.left.tick(now: harness.clock.now.adding(milliseconds: 30_000))
+        #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == [new.spi], "the old TEK is gone after the 30 s deactivation delay")
+        #expect(harness.left.needsReregistration == nil)
+    }
+}
