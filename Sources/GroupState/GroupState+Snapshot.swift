@@ -87,6 +87,11 @@ public enum GroupStateRestoreChange: Sendable, Equatable, CustomStringConvertibl
     /// The rekey policy's transforms changed: a new rekey SA (and key tree) is created, and
     /// members must register again to receive them.
     case newRekeySA(was: String?, now: String?)
+    /// Every stored TEK of a data-security SA had expired while the server was down: a new TEK.
+    case expiredTEK(policy: String)
+    /// The rekey SA had expired while the server was down: a new rekey SA and key tree; members
+    /// register again (they could not have followed its rollover either).
+    case expiredRekeySA
     /// The key tree's shape changed (degree, capacity, key length), or LKH was turned on or off:
     /// a new tree (or none); members register again to get their paths.
     case newKeyTree
@@ -97,6 +102,8 @@ public enum GroupStateRestoreChange: Sendable, Equatable, CustomStringConvertibl
         case .droppedTEK(let policy): return "data-security SA \(policy) is no longer in the policy"
         case .newRekeySA(let was, let now): return "rekey SA: \(was ?? "(none)") -> \(now ?? "(none)"): new rekey SA"
         case .newKeyTree: return "key tree shape changed: new tree"
+        case .expiredTEK(let policy): return "data-security SA \(policy): the stored TEK expired: new TEK"
+        case .expiredRekeySA: return "the stored rekey SA expired: new rekey SA and key tree"
         }
     }
 }
@@ -136,8 +143,10 @@ extension GroupState {
     /// for what it touches: a TEK whose entry's transforms changed is replaced by a new one (its
     /// members receive it at the next rekey or registration); a changed rekey policy or tree shape
     /// gives a new rekey SA and tree, so members must register again. Changes that touch no key
-    /// (lifetimes, selectors, authorization, timing) apply with the stored keys. Counters never go
-    /// back: the Sender-ID counter and the rekey Message ID continue past the stored values.
+    /// (lifetimes, selectors, authorization, timing) apply with the stored keys. Keys whose
+    /// lifetime ended before `nowMilliseconds` are not served again: an expired TEK gives way to a
+    /// new one, an expired rekey SA to a new rekey SA and tree. Counters never go back: the
+    /// Sender-ID counter and the rekey Message ID continue past the stored values.
     public static func restoring(_ snapshot: GroupStateSnapshot, definition: GroupDefinition, secrets: GroupSecrets,
                                  random: some RandomSource,
                                  nowMilliseconds: Int64 = 0) throws(GroupStateError) -> (state: GroupState, changes: [GroupStateRestoreChange]) {
@@ -147,6 +156,7 @@ extension GroupState {
         // for is kept; an entry left with no TEK keeps the fresh one (a new epoch).
         var teks: [DataSecuritySA] = []
         var changedPolicies = Set<String>()
+        var expiredPolicies = Set<String>()
         for stored in snapshot.teks {
             guard let fresh = state.dataSecuritySAs.first(where: { $0.policy.name == stored.policyName }) else {
                 if changedPolicies.insert(stored.policyName).inserted { changes.append(.droppedTEK(policy: stored.policyName)) }
@@ -162,6 +172,11 @@ extension GroupState {
                 }
                 continue
             }
+            // A TEK whose lifetime ended while the server was down is of no use to anyone.
+            guard stored.createdAtMilliseconds + Int64(fresh.policy.lifetimeSeconds) * 1000 > nowMilliseconds else {
+                expiredPolicies.insert(stored.policyName)
+                continue
+            }
             teks.append(DataSecuritySA(policy: fresh.policy, spi: stored.spi, keyMaterial: stored.keyMaterial,
                                        encryptionKeyLength: stored.encryptionKeyLength, integrityKeyLength: stored.integrityKeyLength,
                                        createdAtMilliseconds: stored.createdAtMilliseconds))
@@ -169,13 +184,20 @@ extension GroupState {
         for fresh in state.dataSecuritySAs where !teks.contains(where: { $0.policy.name == fresh.policy.name }) {
             teks.append(fresh)
             if changedPolicies.insert(fresh.policy.name).inserted {
-                changes.append(.newTEK(policy: fresh.policy.name, was: nil, now: transformSummary(of: fresh.policy)))
+                changes.append(expiredPolicies.contains(fresh.policy.name)
+                               ? .expiredTEK(policy: fresh.policy.name)
+                               : .newTEK(policy: fresh.policy.name, was: nil, now: transformSummary(of: fresh.policy)))
             }
         }
         state.dataSecuritySAs = teks
 
         var rekeyKept = false
-        if let fresh = state.rekeySA, let stored = snapshot.rekey, stored.transforms == transformSummary(of: fresh.policy),
+        // The rekey SA's age is unknown (0) only in files from before it was recorded.
+        let rekeyCreated = snapshot.lifecycle.rekeySACreatedAtMilliseconds
+        let rekeyExpired = rekeyCreated > 0 && definition.rekey.map { rekeyCreated + Int64($0.lifetimeSeconds) * 1000 <= nowMilliseconds } == true
+        if rekeyExpired, snapshot.rekey != nil {
+            changes.append(.expiredRekeySA)
+        } else if let fresh = state.rekeySA, let stored = snapshot.rekey, stored.transforms == transformSummary(of: fresh.policy),
            stored.spi.count == 16, stored.encryptionKeyLength == fresh.encryptionKeyLength,
            stored.integrityKeyLength == fresh.integrityKeyLength, stored.keyWrapKeyLength == fresh.keyWrapKeyLength,
            stored.keyMaterial.count == fresh.keyMaterial.count {
@@ -184,7 +206,7 @@ extension GroupState {
                                     keyWrapKeyLength: stored.keyWrapKeyLength, nextMessageID: stored.nextMessageID,
                                     signatureScheme: fresh.signatureScheme, signingPublicKey: fresh.signingPublicKey)
             rekeyKept = true
-        } else if state.rekeySA != nil || snapshot.rekey != nil {
+        } else if !rekeyExpired, state.rekeySA != nil || snapshot.rekey != nil {
             changes.append(.newRekeySA(was: snapshot.rekey?.transforms, now: state.rekeySA.map { transformSummary(of: $0.policy) }))
         }
 

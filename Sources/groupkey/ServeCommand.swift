@@ -26,10 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
         env:NAME references are read from the environment.
 
         The key state (TEKs, rekey SA, LKH keys, members, Sender-IDs, message IDs) is kept in the state \
-        file --state FILE, by default /var/lib/groupkey/state.db as root, else \
+        file --state FILE; with --policies it defaults to /var/lib/groupkey/state.db as root, else \
         $XDG_STATE_HOME/groupkey/state.db or ~/.local/state/groupkey/state.db. The file (mode 0600) \
-        holds key material. A restart, even after kill -9, serves the same keys and counters; \
-        --no-state keeps everything in memory.
+        holds key material. A restart, even after kill -9, serves the same keys and counters. \
+        --no-state keeps everything in memory, as the bundled demo group does unless --state is given.
 
         Prints one line "listening on ADDR:PORT" per UDP socket ("listening on tcp ADDR:PORT" per TCP one), then logs to standard error. \
         SIGINT or SIGTERM stops it. Exit codes: 0 stopped cleanly, 1 cannot listen or use the state file, 2 usage or \
@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     var ikeKeyLog: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "State file (SQLite) holding the key state across restarts (default: see below).",
+        "State file (SQLite) holding the key state across restarts (default with --policies: see below).",
         discussion: "Created mode 0600 in a 0700 directory; it holds key material, like charon's key store."))
     var state: String?
 
@@ -97,8 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
             let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
             var directory = try loadDirectory()
             var persister: StatePersister?
-            if !noState {
-                let store = try StateFile.open(path: state ?? StateFile.defaultPath())
+            // The bundled demo (no --policies) is a try-out: it persists only where told to.
+            if !noState, let path = state ?? (policies == nil ? nil : StateFile.defaultPath()) {
+                let store = try StateFile.open(path: path)
                 if store.isSharedWithAnotherHolder {
                     logger.warning("another groupkey serve holds this state file: two key servers on one file diverge; give each its own --state",
                                    metadata: ["code": "GW-STATE-SHARED", "file": "\(store.path)"])

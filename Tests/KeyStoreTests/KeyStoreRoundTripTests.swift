@@ -137,6 +137,25 @@ struct KeyStoreRoundTripTests {
         #expect(restored.dataSecuritySAs[0].keyMaterial == original.dataSecuritySAs[0].keyMaterial)
     }
 
+    @Test("Keys that expired while the server was down are replaced, not served again")
+    func expiredKeys() throws {
+        let original = try KeyStoreFixtures.state(members: ["a.example"])  // created at 1,000 ms
+        let tekLifetime = Int64(original.definition.dataSecurity[0].lifetimeSeconds) * 1000
+        let (live, none) = try GroupState.restoring(original.snapshot, definition: original.definition, secrets: GroupSecrets(),
+                                                    random: SystemRandom(), nowMilliseconds: 1_000 + tekLifetime - 1)
+        #expect(none.isEmpty && live.dataSecuritySAs[0].spi == original.dataSecuritySAs[0].spi)
+        let (later, changes) = try GroupState.restoring(original.snapshot, definition: original.definition, secrets: GroupSecrets(),
+                                                        random: SystemRandom(), nowMilliseconds: 1_000 + tekLifetime)
+        #expect(changes == [.expiredTEK(policy: original.definition.dataSecurity[0].name)])
+        #expect(later.dataSecuritySAs.count == 1 && later.dataSecuritySAs[0].spi != original.dataSecuritySAs[0].spi)
+        #expect(later.rekeySA?.spi == original.rekeySA?.spi, "the rekey SA lives longer (86,400 s)")
+        let rekeyLifetime = Int64(try #require(original.definition.rekey).lifetimeSeconds) * 1000
+        let (much, both) = try GroupState.restoring(original.snapshot, definition: original.definition, secrets: GroupSecrets(),
+                                                    random: SystemRandom(), nowMilliseconds: 1_000 + rekeyLifetime)
+        #expect(both.contains(.expiredRekeySA) && much.rekeySA?.spi != original.rekeySA?.spi)
+        #expect(much.keyTree?.memberCount == 0 && much.members == ["a.example"])
+    }
+
     @Test("A changed tree shape gives a new tree and says so")
     func treeShapeChange() throws {
         let original = try KeyStoreFixtures.state(members: ["a.example"])
