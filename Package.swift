@@ -20,6 +20,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
 
         // Pure foundation.
         .target(name: "GroupKeyTypes", swiftSettings: strict),
@@ -46,6 +48,13 @@ let package = Package(
                                                .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
 
+        // Durable group state (SQLite): the key server's secret store, below the Gateway.
+        .target(name: "KeyStore", dependencies: ["CSQLite", "GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH"],
+                swiftSettings: strict),
+        // Writes to a store until it is killed: the crash tests' child process.
+        .executableTarget(name: "KeyStoreCrashHelper", dependencies: ["KeyStore", "GroupState", "GroupPolicy", "GroupKeyCrypto"],
+                          swiftSettings: strict),
+
         // Wire codecs: pure, no I/O. Only NIOCore (ByteBuffer), never NIOPosix.
         .target(name: "WireCore", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
@@ -67,7 +76,7 @@ let package = Package(
 
 
         // Transport: UDP listeners, datagram classification, the engines on one event loop.
-        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy",
+        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy", "KeyStore",
                                                 "GroupKeyCrypto",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,6 +160,13 @@ let package = Package(
             dependencies: ["GIKEv2Wire", "WireCore", "GroupKeyCrypto", "GroupKeyTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyStoreTests",
+            dependencies: ["KeyStore", "KeyStoreCrashHelper", "groupkey", "GroupState", "GroupPolicy", "GroupKeyCrypto", "LKH", "Gateway",
+                           "GIKEv2", "EngineCore", "GroupKeyTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

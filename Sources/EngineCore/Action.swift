@@ -87,6 +87,22 @@ public enum PersistRecord: Sendable, Equatable {
     case memberRegistered(group: String, member: String, senderIDs: [UInt32], leafKeyID: UInt32?)
     /// The group's Sender-ID counter moved (RFC 9838 §2.5.1: never hand one out twice).
     case senderIDCounter(group: String, next: UInt32)
+    /// The group's keys changed otherwise (a TEK created or retired, the rekey SA replaced, LKH
+    /// nodes replaced by an eviction): the key store writes the group's whole state and a line of
+    /// rekey history saying `reason` (no key material).
+    case groupKeysChanged(group: String, reason: String)
+    /// Numbers of `counter` below `end` may be used from now on: the store commits the
+    /// reservation before anything after it is sent, so after a crash the group resumes at or
+    /// past `end` and never reuses a number.
+    case counterReserved(group: String, counter: PersistedCounter, end: UInt64)
+}
+
+/// The per-group numbers a peer must never see twice.
+public enum PersistedCounter: String, Sendable, Equatable, CaseIterable {
+    /// G-IKEv2 GSA_REKEY Message ID (RFC 9838 §2.4.1.3).
+    case gikev2RekeyMessageID = "gikev2-rekey-message-id"
+    /// GDOI GROUPKEY-PUSH SEQ (RFC 6407 §5.7).
+    case gdoiSequence = "gdoi-seq"
 }
 
 /// A structured log line. `code` is stable for tests and alerting; `message` is for people.

@@ -123,7 +123,11 @@ enum PolicyNumbers {
     }
 
     /// The group as one registration response shows it.
-    static func offer(of group: GroupState) throws(GIKEv2Error) -> GroupOffer {
+    /// With `nowMilliseconds`, each TEK is announced with the lifetime it has left
+    /// (GSA_KEY_LIFETIME, RFC 9838 §4.4.2.2.1), so a member joining while an old and a new TEK
+    /// overlap knows the old one ends first; a creation time not on that clock (a state made
+    /// before the engine's clock started) gives the full lifetime.
+    static func offer(of group: GroupState, nowMilliseconds: Int64? = nil) throws(GIKEv2Error) -> GroupOffer {
         var teks: [TEKOffer] = []
         var largest = 0
         for sa in group.dataSecuritySAs {
@@ -134,39 +138,47 @@ enum PolicyNumbers {
                let cipher = try? AlgorithmRegistry.encryption(ikev2Number: id, keyLength: numbers.keyBits) {
                 largest = max(largest, cipher.parameters.cipherKeyLength)
             }
+            var lifetime = policy.lifetimeSeconds
+            if let now = nowMilliseconds {
+                let left = sa.createdAtMilliseconds + Int64(policy.lifetimeSeconds) * 1000 - now
+                if left > 0 && left <= Int64(policy.lifetimeSeconds) * 1000 { lifetime = UInt32((left + 999) / 1000) }
+            }
             teks.append(TEKOffer(protocolID: policy.securityProtocol == .esp ? 3 : 2, spi: sa.spi, transforms: numbers,
-                                 source: source, destination: destination, lifetimeSeconds: policy.lifetimeSeconds,
+                                 source: source, destination: destination, lifetimeSeconds: lifetime,
                                  isCounterMode: sa.isCounterMode, multiSender: sa.isCounterMode && policy.senderIDBits != nil,
                                  keyMaterial: sa.keyMaterial,
                                  summary: policy.selectors.first.map { "\($0.source) -> \($0.destination)" } ?? "any"))
         }
         var rekeyOffer: RekeyOffer?
         let inband = group.rekeySA?.policy.transport == .unicast
-        if let rekey = group.rekeySA, !inband {
-            let policy = rekey.policy
-            let numbers = try transforms(policy.encryption, keyLength: policy.keyLength, integrity: policy.integrity)
-            guard let keyWrap = policy.keyWrap else { throw .invalidGroupPolicy("rekey SA without a key-wrap algorithm") }
-            let gcauth: UInt16 = rekey.signatureScheme == nil ? 1 : 2
-            let destination = policy.destination?.octets ?? [0, 0, 0, 0]
-            let anyAddress = [UInt8](repeating: 0, count: destination.count)
-            let allOnes = [UInt8](repeating: 0xFF, count: destination.count)
-            rekeyOffer = RekeyOffer(
-                spi: rekey.spi, transforms: numbers, keyWrap: AlgorithmCatalog.entry(keyWrap).id.rawValue, gcauth: gcauth,
-                signatureAlgorithmIdentifier: rekey.signatureScheme.map { SignatureAlgorithmIdentifier.encode($0) },
-                authKey: rekey.signingPublicKey,
-                // Source MAY be a wildcard (RFC 9838 §4.4.2); destination is the multicast
-                // address, UDP, one port.
-                source: SelectorNumbers(ipProtocol: 17, startPort: 0, endPort: 65535, startAddress: anyAddress, endAddress: allOnes),
-                destination: SelectorNumbers(ipProtocol: 17, startPort: policy.port, endPort: policy.port,
-                                             startAddress: destination, endAddress: destination),
-                lifetimeSeconds: policy.lifetimeSeconds, initialMessageID: rekey.nextMessageID,
-                keyMaterial: rekey.keyMaterial)
-        }
+        if let rekey = group.rekeySA, !inband { rekeyOffer = try self.rekeyOffer(rekey) }
         return GroupOffer(name: group.name, teks: teks, rekey: rekeyOffer,
                           activationDelay: group.groupWide.activationDelay, deactivationDelay: group.groupWide.deactivationDelay,
                           senderIDBits: group.groupWide.senderIDBits,
                           useTransportMode: group.definition.dataSecurity.contains { $0.mode == .transport },
                           inbandRekey: inband,
                           largestCipherKey: largest)
+    }
+
+    /// A rekey SA as the GSA KEK policy and its key bag carry it (registration and GSA_REKEY).
+    static func rekeyOffer(_ rekey: RekeySA) throws(GIKEv2Error) -> RekeyOffer {
+        let policy = rekey.policy
+        let numbers = try transforms(policy.encryption, keyLength: policy.keyLength, integrity: policy.integrity)
+        guard let keyWrap = policy.keyWrap else { throw .invalidGroupPolicy("rekey SA without a key-wrap algorithm") }
+        let gcauth: UInt16 = rekey.signatureScheme == nil ? 1 : 2
+        let destination = policy.destination?.octets ?? [0, 0, 0, 0]
+        let anyAddress = [UInt8](repeating: 0, count: destination.count)
+        let allOnes = [UInt8](repeating: 0xFF, count: destination.count)
+        return RekeyOffer(
+            spi: rekey.spi, transforms: numbers, keyWrap: AlgorithmCatalog.entry(keyWrap).id.rawValue, gcauth: gcauth,
+            signatureAlgorithmIdentifier: rekey.signatureScheme.map { SignatureAlgorithmIdentifier.encode($0) },
+            authKey: rekey.signingPublicKey,
+            // Source MAY be a wildcard (RFC 9838 §4.4.2); destination is the multicast
+            // address, UDP, one port.
+            source: SelectorNumbers(ipProtocol: 17, startPort: 0, endPort: 65535, startAddress: anyAddress, endAddress: allOnes),
+            destination: SelectorNumbers(ipProtocol: 17, startPort: policy.port, endPort: policy.port,
+                                         startAddress: destination, endAddress: destination),
+            lifetimeSeconds: policy.lifetimeSeconds, initialMessageID: rekey.nextMessageID,
+            keyMaterial: rekey.keyMaterial)
     }
 }

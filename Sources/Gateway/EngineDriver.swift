@@ -144,9 +144,13 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         routes[peer] = route
     }
 
-    /// Performs actions in order (Action: persist before the send that follows it).
+    /// Makes a `PersistRecord` durable (StatePersister); nil: state lives as long as the process.
+    var persist: ((PersistRecord) throws(GatewayError) -> Void)?
+
+    /// Performs actions in order (Action: persist before the send that follows it). A record
+    /// that cannot be made durable stops the list: nothing after it is sent.
     func perform(_ actions: [Action]) {
-        for action in actions {
+        performing: for action in actions {
             switch action {
             case .send(let datagram, let peer):
                 send(datagram, to: peer)
@@ -161,8 +165,15 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
             case .removeSA(let reference):
                 logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
             case .persist(let record):
-                // No KeyStore yet: state lives as long as the process.
-                logger.debug("state change not persisted (no key store)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
+                guard let persist else {
+                    logger.debug("state change not persisted (no state file)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
+                    continue
+                }
+                do { try persist(record) } catch {
+                    logger.error("state change not persisted; the actions after it are dropped",
+                                 metadata: ["code": "GW-PERSIST-FAILED", "error": "\(error)"])
+                    break performing
+                }
             case .log(let event):
                 // LogEvent never carries key material (EngineCore.Action).
                 logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])

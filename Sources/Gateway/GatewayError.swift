@@ -14,6 +14,8 @@ public enum GatewayError: Error, Equatable, Sendable, CustomStringConvertible {
     case socket(String)
     /// The engine could not be built (bad configuration, random source failure).
     case engine(String)
+    /// The state file (KeyStore) cannot be opened, read or written.
+    case stateFile(String)
 
     public var code: String {
         switch self {
@@ -23,6 +25,7 @@ public enum GatewayError: Error, Equatable, Sendable, CustomStringConvertible {
         case .secrets: return "GW-SECRETS"
         case .socket: return "GW-SOCKET"
         case .engine: return "GW-ENGINE"
+        case .stateFile: return "GW-STATE"
         }
     }
 
@@ -31,7 +34,7 @@ public enum GatewayError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidListenAddress(let text): return "\(code): \(text) is not ADDR:PORT (IPv6 as [ADDR]:PORT)"
         case .demoSecretOffLoopback(let address):
             return "\(code): the bundled demo secrets are served on loopback only, not on \(address)"
-        case .policy(let what), .secrets(let what), .socket(let what), .engine(let what): return "\(code): \(what)"
+        case .policy(let what), .secrets(let what), .socket(let what), .engine(let what), .stateFile(let what): return "\(code): \(what)"
         }
     }
 }

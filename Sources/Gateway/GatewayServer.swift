@@ -38,13 +38,16 @@ public final class GatewayServer: Sendable {
         /// for Wireshark (IKEKeyLogFile). With the demo secrets it can only ever be used on loopback,
         /// since `start` refuses those anywhere else.
         public var ikeKeyLog: IKEKeyLogFile?
+        /// Where the engines' durable changes go (StateFile); nil keeps state in memory only.
+        public var persister: StatePersister?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
                     registrationSALifetimeMilliseconds: Int64 = 600_000, housekeepingIntervalMilliseconds: Int64 = 5_000,
                     maximumTCPConnections: Int = 1_024, tcpIdleTimeoutMilliseconds: Int64 = 120_000, credential: SignatureCredential? = nil,
-                    ikeKeyLog: IKEKeyLogFile? = nil) {
+                    ikeKeyLog: IKEKeyLogFile? = nil, persister: StatePersister? = nil) {
             self.ikeKeyLog = ikeKeyLog
+            self.persister = persister
             precondition(housekeepingIntervalMilliseconds > 0, "the housekeeping interval is positive")
             self.listen = listen
             self.tcpListen = tcpListen
@@ -84,6 +87,9 @@ public final class GatewayServer: Sendable {
                              random: any RandomSource = SystemRandom(),
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> GatewayServer {
         guard !configuration.listen.isEmpty else { throw .invalidListenAddress("(no UDP listener)") }
+        if let persister = configuration.persister, persister.directory !== directory {
+            throw .stateFile("the state persister writes another group directory than the one served")
+        }
         let servesDemoSecret = directory.snapshot.contains(where: DemoSecrets.isUsed(by:))
         if servesDemoSecret, let open = (configuration.listen + configuration.tcpListen).first(where: { !$0.isLoopback }) {
             throw .demoSecretOffLoopback(open.description)
@@ -152,7 +158,11 @@ public final class GatewayServer: Sendable {
         }
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
+        let persister = configuration.persister
         try? await loop.submit {
+            if let persister {
+                driver.persist = { (record) throws(GatewayError) in try persister.persist(record, memberProtocol: "gikev2") }
+            }
             driver.install(engine, defaultRoute: nil)
             driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",

@@ -123,7 +123,7 @@ extension GatewayError {
     /// A socket or engine failure on our side (exit 1), as opposed to bad input (exit 2).
     var isLocalTrouble: Bool {
         switch self {
-        case .socket, .engine: return true
+        case .socket, .engine, .stateFile: return true
         case .invalidListenAddress, .demoSecretOffLoopback, .policy, .secrets: return false
         }
     }

@@ -25,8 +25,14 @@ struct ServeCommand: AsyncParsableCommand {
             NAME = file:key.pem   a file's contents (path relative to FILE): PEM keys
         env:NAME references are read from the environment.
 
+        The key state (TEKs, rekey SA, LKH keys, members, Sender-IDs, message IDs) is kept in the state \
+        file --state FILE; with --policies it defaults to /var/lib/groupkey/state.db as root, else \
+        $XDG_STATE_HOME/groupkey/state.db or ~/.local/state/groupkey/state.db. The file (mode 0600) \
+        holds key material. A restart, even after kill -9, serves the same keys and counters. \
+        --no-state keeps everything in memory, as the bundled demo group does unless --state is given.
+
         Prints one line "listening on ADDR:PORT" per UDP socket ("listening on tcp ADDR:PORT" per TCP one), then logs to standard error. \
-        SIGINT or SIGTERM stops it. Exit codes: 0 stopped cleanly, 1 cannot listen, 2 usage or \
+        SIGINT or SIGTERM stops it. Exit codes: 0 stopped cleanly, 1 cannot listen or use the state file, 2 usage or \
         unreadable/invalid policies or secrets.
         """
     )
@@ -57,12 +63,21 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Off by default. The file (mode 0600) holds live key material (SK_ei, SK_er, SK_ai, SK_ar): use it to check a capture with tshark, never in production. Like the demo group itself, refused off loopback with the demo secrets."))
     var ikeKeyLog: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "State file (SQLite) holding the key state across restarts (default with --policies: see below).",
+        discussion: "Created mode 0600 in a 0700 directory; it holds key material, like charon's key store."))
+    var state: String?
+
+    @Flag(name: .long, help: "Keep the key state in memory only: a restart gives new keys and members must register again.")
+    var noState = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
+        if noState && state != nil { throw ValidationError("--state and --no-state exclude each other") }
         if policies == nil && secrets != nil { throw ValidationError("--secrets needs --policies (the demo group brings its own)") }
     }
 
@@ -80,7 +95,20 @@ struct ServeCommand: AsyncParsableCommand {
                 try ListenAddress(parsing: text)
             }
             let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
-            let directory = try loadDirectory()
+            var directory = try loadDirectory()
+            var persister: StatePersister?
+            // The bundled demo (no --policies) is a try-out: it persists only where told to.
+            if !noState, let path = state ?? (policies == nil ? nil : StateFile.defaultPath()) {
+                let store = try StateFile.open(path: path)
+                if store.isSharedWithAnotherHolder {
+                    logger.warning("another groupkey serve holds this state file: two key servers on one file diverge; give each its own --state",
+                                   metadata: ["code": "GW-STATE-SHARED", "file": "\(store.path)"])
+                }
+                directory = try StateFile.restore(directory, from: store, random: SystemRandom(), nowMilliseconds: Self.nowMilliseconds,
+                                                  logger: logger)
+                persister = StatePersister(store: store, directory: directory)
+                logger.info("key state kept in the state file", metadata: ["code": "GW-STATE-FILE", "file": "\(store.path)"])
+            }
             var credential: SignatureCredential?
             if let cert, let key {
                 credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
@@ -92,11 +120,15 @@ struct ServeCommand: AsyncParsableCommand {
             }
             server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
                                                                         identity: MemberClient.memberIdentification(id), logger: logger,
-                                                                        credential: credential, ikeKeyLog: keyLog),
+                                                                        credential: credential, ikeKeyLog: keyLog,
+                                                                        persister: persister),
                                                    directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            if case .socket = error { throw ExitCode(CLIExitCode.findings) }
+            switch error {
+            case .socket, .stateFile: throw ExitCode(CLIExitCode.findings)
+            default: break
+            }
             throw ExitCode(CLIExitCode.usage)
         }
         for address in server.boundAddresses {

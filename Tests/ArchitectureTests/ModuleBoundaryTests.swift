@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The C libraries each have one Swift gateway (ARCHITECTURE.md, "C system layer"): OpenSSL only
-/// through GroupKeyCrypto, libxml2 only through XMLSupport. This test reads the sources so that
+/// through GroupKeyCrypto, libxml2 only through XMLSupport, SQLite only through KeyStore. This test reads the sources so that
 /// a stray `import COpenSSL` elsewhere fails the build's tests, not a code review.
 @Suite struct ModuleBoundaryTests {
     static let sourcesRoot: URL = URL(fileURLWithPath: #filePath)
@@ -41,5 +41,10 @@ import Testing
     @Test func onlyXMLSupportImportsLibXML2() throws {
         let found = importers(of: "CLibXML2", in: try swiftFiles())
         #expect(found.isSubset(of: ["XMLSupport"]), "\(found)")
+    }
+
+    @Test func onlyKeyStoreImportsSQLite() throws {
+        let found = importers(of: "CSQLite", in: try swiftFiles())
+        #expect(found == ["KeyStore"], "\(found)")
     }
 }

@@ -1,0 +1,97 @@
+import EngineCore
+import GIKEv2Wire
+import GroupKeyCrypto
+import GroupState
+
+/// The GCKS's rekey sender: turns the rekeys GroupState makes (scheduled, operator, eviction)
+/// into GSA_REKEY datagrams sent to the rekey SA's destination, the multicast address and port
+/// of the group's rekey policy (RFC 9838 §2.4.1, §4.4.2).
+extension GCKSResponder {
+    static let rekeyTimer = TimerID("gcks-rekey")
+
+    /// Performs every group's due rollovers and sends them; schedules the next.
+    public mutating func performDueRekeys(now: EngineTime) -> [Action] {
+        var actions: [Action] = []
+        var next: Int64?
+        let random = self.random
+        for group in directory.snapshot {
+            do {
+                let result = try directory.withGroup(named: group.name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
+                    let rekeys = try state.performDueRekeys(atMilliseconds: now.milliseconds, random: random)
+                    return (rekeys, state)
+                }
+                actions += send(result.0, group: result.1, now: now)
+                if let at = result.1.nextRekeyEventMilliseconds { next = min(next ?? at, at) }
+            } catch {
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error)")))
+            }
+        }
+        if let next { actions.append(.scheduleTimer(Self.rekeyTimer, at: EngineTime(milliseconds: max(next, now.milliseconds)))) }
+        return actions
+    }
+
+    /// Replaces the group's TEKs now (`groupkey rekey GROUP`).
+    public mutating func rekeyNow(group name: String, now: EngineTime) -> [Action] {
+        let random = self.random
+        return change(group: name, now: now) { (state) throws(GroupStateError) in
+            [try state.rollOverTEKs(reason: .operatorRequest, atMilliseconds: now.milliseconds, random: random)]
+        }
+    }
+
+    /// Evicts members (registration identities as the group state records them) and sends the
+    /// key update and the TEKs that follow it (`groupkey evict GROUP MEMBER`).
+    public mutating func evict(group name: String, members: [String], now: EngineTime) -> [Action] {
+        let random = self.random
+        return change(group: name, now: now) { (state) throws(GroupStateError) in
+            try state.evict(members, atMilliseconds: now.milliseconds, random: random)
+        }
+    }
+
+    mutating func change(group name: String, now: EngineTime,
+                         _ body: (inout GroupState) throws(GroupStateError) -> [GroupRekey]) -> [Action] {
+        let result: ([GroupRekey], GroupState)
+        do {
+            result = try directory.withGroup(named: name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
+                (try body(&state), state)
+            }
+        } catch {
+            return [.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(name): \(error)"))]
+        }
+        return send(result.0, group: result.1, now: now)
+    }
+
+    /// Builds and addresses each rekey: GSA_REKEY to the multicast destination, or for groups
+    /// whose policy says unicast, GSA_INBAND_REKEY over each member's registration IKE SA.
+    mutating func send(_ rekeys: [GroupRekey], group: GroupState, now: EngineTime) -> [Action] {
+        var actions: [Action] = []
+        // The new keys, tree and counters are durable before any datagram carries them.
+        if !rekeys.isEmpty {
+            actions.append(.persist(.groupKeysChanged(group: group.name, reason: rekeys.map(\.reason.rawValue).joined(separator: ","))))
+        }
+        for rekey in rekeys {
+            guard let protecting = rekey.protectingRekeySA else {
+                actions.append(.log(LogEvent(.warning, "GCKS-REKEY-NO-SA", "group \(group.name): \(rekey.reason.rawValue) rekey has no rekey SA")))
+                continue
+            }
+            guard protecting.policy.transport == .multicast else {
+                actions += sendInband(rekey, group: group, now: now)
+                continue
+            }
+            guard let destination = protecting.policy.destination else {
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-NO-DESTINATION", "group \(group.name): multicast rekey without a destination")))
+                continue
+            }
+            do {
+                let datagram = try GSARekeyMessage.build(rekey, group: group, random: random)
+                actions.append(.send(datagram: datagram, to: EndpointAddress(addressOctets: destination.octets, port: protecting.policy.port)))
+                actions.append(.log(LogEvent(.info, "GCKS-REKEY-SENT",
+                                             "group \(group.name): \(rekey.reason.rawValue) Message ID \(rekey.gikev2MessageID ?? 0), "
+                                             + "\(rekey.newTEKs.count) TEK(s), rekey SA \(rekey.newRekeySA == nil ? "kept" : "new"), "
+                                             + "\(rekey.evictedMembers.count) evicted, \(datagram.count) octets")))
+            } catch {
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error)")))
+            }
+        }
+        return actions
+    }
+}

@@ -1,0 +1,128 @@
+import EngineCore
+import Foundation
+import GroupKeyCrypto
+import GroupState
+import KeyStore
+import Logging
+
+/// The key server's state file at the edge: restores the groups a directory serves from a
+/// `KeyStore` at start, and writes the engines' `PersistRecord`s before the sends that follow them.
+public enum StateFile {
+    /// The state file `serve` uses without `--state` (KeyStore.defaultPath): /var/lib/groupkey/state.db
+    /// as root, else $XDG_STATE_HOME/groupkey/state.db or ~/.local/state/groupkey/state.db.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        KeyStore.defaultPath(environment: environment)
+    }
+
+    /// Opens (or creates) the state file.
+    public static func open(path: String) throws(GatewayError) -> KeyStore {
+        do { return try KeyStore(path: path) } catch { throw .stateFile("\(error)") }
+    }
+
+    /// The groups of `directory` (built from the policies in force, with fresh keys) as the store
+    /// remembers them: a group found in the store gets its stored TEKs, rekey SA, key tree, members
+    /// and counters back, as far as the policy still allows (GroupState.restoring; what changed is
+    /// logged as GW-STATE-POLICY-CHANGED); a group new to the store is saved as it is. Groups in the
+    /// store that no policy names stay in the file, unserved. The result is saved before it is
+    /// returned, so the file always holds what will be served.
+    public static func restore(_ directory: GroupDirectory, from store: KeyStore, random: some RandomSource,
+                               nowMilliseconds: Int64, logger: Logger) throws(GatewayError) -> GroupDirectory {
+        var groups: [GroupState] = []
+        do {
+            for fresh in directory.snapshot {
+                guard let stored = try store.load(group: fresh.name) else {
+                    try store.save(fresh, nowMilliseconds: nowMilliseconds)
+                    logger.info("group created in the state file", metadata: ["code": "GW-STATE-NEW-GROUP", "group": "\(fresh.name)",
+                                                                              "file": "\(store.path)"])
+                    groups.append(fresh)
+                    continue
+                }
+                let (state, changes) = try GroupState.restoring(stored.snapshot, definition: fresh.definition, secrets: fresh.secrets,
+                                                                random: random, nowMilliseconds: nowMilliseconds)
+                for change in changes {
+                    logger.warning("policy changed since the state was saved", metadata: [
+                        "code": "GW-STATE-POLICY-CHANGED", "group": "\(fresh.name)", "change": "\(change)"])
+                }
+                try store.save(state, nowMilliseconds: nowMilliseconds, history: changes.isEmpty ? nil
+                                : (kind: "policy-change", detail: changes.map(\.description).joined(separator: "; ")))
+                logger.info("group restored from the state file", metadata: [
+                    "code": "GW-STATE-RESTORED", "group": "\(state.name)", "members": "\(state.members.count)",
+                    "teks": "\(state.dataSecuritySAs.map { hex($0.spi) }.joined(separator: " "))"])
+                groups.append(state)
+            }
+            let served = Set(groups.map(\.name))
+            for name in try store.groupNames() where !served.contains(name) {
+                logger.info("group in the state file is not in the policies; kept, not served",
+                            metadata: ["code": "GW-STATE-UNSERVED", "group": "\(name)"])
+            }
+        } catch let error as KeyStoreError {
+            throw .stateFile("\(error)")
+        } catch {
+            throw .stateFile("group state: \(error)")
+        }
+        return GroupDirectory(groups: groups, memberLists: directory.memberLists)
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// Writes the engines' durable changes to the store, reading the group's current state from the
+/// directory the engines share. An admission is written alone (member, its path keys, counters);
+/// every other record writes the group whole. Each call is one transaction, committed (fsync'd,
+/// synchronous=FULL) before it returns.
+public final class StatePersister: Sendable {
+    public let store: KeyStore
+    public let directory: GroupDirectory
+    private let clock: @Sendable () -> Int64
+
+    public init(store: KeyStore, directory: GroupDirectory,
+                clock: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }) {
+        self.store = store
+        self.directory = directory
+        self.clock = clock
+    }
+
+    /// Writes one record. `memberProtocol` names the engine that made it ("gikev2", "gdoi"),
+    /// stored with the member for status.
+    public func persist(_ record: PersistRecord, memberProtocol: String) throws(GatewayError) {
+        let group = record.group
+        guard let state = directory.snapshot.first(where: { $0.name == group }) else {
+            throw .stateFile("a change to group \(group), which is not served")
+        }
+        do {
+            switch record {
+            case .memberRegistered(_, let member, let senderIDs, _):
+                try store.recordAdmission(of: member, protocol: memberProtocol, senderIDs: senderIDs, in: state,
+                                          nowMilliseconds: clock())
+            case .senderIDCounter(_, let next):
+                try store.commitReservation(counter: .senderID, group: group, end: UInt64(next))
+            case .groupKeysChanged(_, let reason):
+                try store.save(state, nowMilliseconds: clock(), history: (kind: "keys-changed", detail: reason))
+            case .counterReserved(_, let counter, let end):
+                try store.commitReservation(counter: KeyStoreCounter(counter), group: group, end: end)
+            }
+        } catch {
+            throw .stateFile("\(error)")
+        }
+    }
+}
+
+extension PersistRecord {
+    /// The group the change belongs to.
+    var group: String {
+        switch self {
+        case .memberRegistered(let group, _, _, _), .senderIDCounter(let group, _), .groupKeysChanged(let group, _),
+             .counterReserved(let group, _, _):
+            return group
+        }
+    }
+}
+
+extension KeyStoreCounter {
+    init(_ counter: PersistedCounter) {
+        switch counter {
+        case .gikev2RekeyMessageID: self = .gikev2RekeyMessageID
+        case .gdoiSequence: self = .gdoiSequence
+        }
+    }
+}
