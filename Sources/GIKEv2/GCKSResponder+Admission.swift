@@ -36,11 +36,15 @@ extension GCKSResponder {
         } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")
         }
+        // acceptability(of:) refused an SA without a KWA already; this only unwraps it.
+        guard let keyWrap = session.keys.keyWrap else {
+            return .refused(notify: IKEv2NotifyType.noProposalChosen, why: "no key-wrap algorithm was negotiated in IKE_SA_INIT")
+        }
         do {
             let sender = senderIDCount != nil
             var payloads: [IKEv2Payload] = [
                 .groupSecurityAssociation(offer.groupSecurityAssociation(sender: sender)),
-                .keyDownload(try offer.keyDownload(keyWrap: session.keys.keyWrap, keyPath: admission.keyPath,
+                .keyDownload(try offer.keyDownload(keyWrap: keyWrap, keyPath: admission.keyPath,
                                                    senderIDs: admission.senderIDs)),
             ]
             // Absent USE_TRANSPORT_MODE means tunnel mode with address preservation (RFC 9838 §2.3.4).
@@ -72,8 +76,9 @@ extension GCKSResponder {
                                         && $0.keyExchange == used.keyExchangeID }) else {
             return "the registration IKE SA does not use one of the group's proposals"
         }
-        guard session.keys.keyWrapKey.count >= offer.largestCipherKey else {
-            return "GSK_w of \(session.keys.keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
+        guard let keyWrapKey = session.keys.keyWrapKey else { return "no key-wrap algorithm was negotiated in IKE_SA_INIT" }
+        guard keyWrapKey.count >= offer.largestCipherKey else {
+            return "GSK_w of \(keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
         }
         guard let proposals else { return nil }
         typealias T = IKEv2TransformTypeNumber

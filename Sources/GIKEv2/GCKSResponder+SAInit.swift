@@ -107,6 +107,11 @@ extension GCKSResponder {
             if fragmentation {
                 payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
             }
+            // RFC 6023 §3: a responder that takes IKE_AUTH without a Child SA says so; said only to
+            // an initiator that announced it too, so G-IKEv2 answers keep their shape.
+            if notifies.contains(where: { $0.messageType == IKEv2NotifyType.childlessIKEv2Supported }) {
+                payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.childlessIKEv2Supported)))
+            }
             let response = try IKEv2Message(header: IKEv2Header(initiatorSPI: header.initiatorSPI, responderSPI: spiResponder,
                                                                 exchangeType: IKEv2ExchangeType.ikeSAInit,
                                                                 flags: IKEv2Header.responseFlag, messageID: 0),
@@ -143,9 +148,17 @@ extension GCKSResponder {
                 } else if integrityOffered && !has(T.integrity, 0) && !suite.transforms.isAEAD {
                     continue
                 }
-                // The KWA "MUST be negotiated in the IKE_SA_INIT exchange" (RFC 9838 §4.5.4).
-                guard let kwa = NegotiatedSuite.implementedKeyWraps.first(where: { has(T.keyWrapAlgorithm, $0) }),
-                      let encryption = suite.transforms.encryption else { continue }
+                // The KWA "MUST be negotiated in the IKE_SA_INIT exchange, so that the GCKS be able
+                // to send encrypted keys to the GM in the GSA_AUTH exchange" (RFC 9838 §4.5.4; §2.1).
+                // A proposal that carries KWA transforms needs one we implement. A proposal with no
+                // KWA transform at all comes from a plain IKEv2 initiator (strongSwan): RFC 7296
+                // §3.3.6 lets the responder answer only with transform types the initiator offered,
+                // so the IKE SA is made without a KWA. Nothing on it can carry group keys: GSA_AUTH
+                // is refused with NO_PROPOSAL_CHOSEN (acceptability(of:)), and IKE_AUTH is answered
+                // as a responder serving no Child SAs (GCKSResponder+IKEAuth.swift).
+                let offersKeyWrap = proposal.transforms.contains { $0.type == T.keyWrapAlgorithm }
+                let kwa = NegotiatedSuite.implementedKeyWraps.first(where: { has(T.keyWrapAlgorithm, $0) })
+                guard kwa != nil || !offersKeyWrap, let encryption = suite.transforms.encryption else { continue }
                 let chosen = NegotiatedSuite(encryptionID: encryption, keyBits: suite.transforms.keyBits,
                                              integrityID: suite.transforms.integrity, prfID: suite.prf,
                                              keyExchangeID: suite.keyExchange, keyWrapID: kwa)

@@ -59,6 +59,8 @@ public struct GCKSResponder: Sendable {
             return handleSAInit(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.gsaAuth:
             return handleGSAAuth(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.ikeAuth:
+            return handleIKEAuth(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.informational:
             return handleInformational(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.gsaRegistration:
@@ -75,7 +77,7 @@ public struct GCKSResponder: Sendable {
             let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
                                               : configuration.halfOpenLifetimeMilliseconds
             guard now.milliseconds(since: session.createdAt) >= limit else { continue }
-            if case .registered = session.state {
+            if session.isAuthenticated {
                 actions += closeRegistrationSA(session)
             } else {
                 removeSession(spi)
@@ -148,12 +150,23 @@ struct ResponderSession: Sendable {
         case registered(groups: [String], member: String)
         /// GSA_AUTH answered with an error; only retransmissions are answered.
         case refused(notify: UInt16)
+        /// A plain IKEv2 IKE_AUTH authenticated the peer; no group, no Child SA: only
+        /// INFORMATIONAL is served on it (GCKSResponder+IKEAuth.swift).
+        case plainIKE(member: String)
     }
 
     var isEstablished: Bool {
         switch state {
         case .awaitingAuth: return false
-        case .registered, .refused: return true
+        case .registered, .refused, .plainIKE: return true
+        }
+    }
+
+    /// Both ends authenticated: INFORMATIONAL is served, and the GCKS closes the SA at its end of life.
+    var isAuthenticated: Bool {
+        switch state {
+        case .registered, .plainIKE: return true
+        case .awaitingAuth, .refused: return false
         }
     }
 }
