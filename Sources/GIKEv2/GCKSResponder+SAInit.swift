@@ -107,9 +107,10 @@ extension GCKSResponder {
             if fragmentation {
                 payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
             }
-            // RFC 6023 §3: a responder that takes IKE_AUTH without a Child SA says so; said only to
-            // an initiator that announced it too, so G-IKEv2 answers keep their shape.
-            if notifies.contains(where: { $0.messageType == IKEv2NotifyType.childlessIKEv2Supported }) {
+            // RFC 6023 §3: a responder that takes IKE_AUTH without a Child SA says so. Said to a
+            // plain IKEv2 peer (no KWA) or one that announced it too (strongSwan as initiator does
+            // not), so G-IKEv2 answers keep their shape.
+            if chosen.keyWrapID == nil || notifies.contains(where: { $0.messageType == IKEv2NotifyType.childlessIKEv2Supported }) {
                 payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.childlessIKEv2Supported)))
             }
             let response = try IKEv2Message(header: IKEv2Header(initiatorSPI: header.initiatorSPI, responderSPI: spiResponder,
