@@ -6,7 +6,7 @@
 #                     its connections are loaded. Connections, both offering
 #                     aes256-sha256-modp2048 and aes256gcm16-prfsha256-x25519:
 #                       psk   IDr sswan-psk.example, PSK "interop-psk-0123456789" for IDi gm-psk.example
-#                             (and bench.example, the benchmark's identity);
+#                             (and *.bench.example, the benchmark's identities);
 #                       cert  IDr sswan.example with an RSA certificate (sent always); the initiator
 #                             gm-cert.example authenticates with the ECDSA P-256 certificate
 #                             DIR/gm.pem + DIR/gm.key; both chain to DIR/ca.pem.
@@ -113,7 +113,7 @@ connections {
 secrets {
   ike-interop {
     id-1 = gm-psk.example
-    id-2 = bench.example
+    id-2 = *.bench.example
     secret = "interop-psk-0123456789"
   }
 }
