@@ -14,7 +14,7 @@ extension GCKSResponder {
     /// The part of registration after authentication, shared by GSA_AUTH and GSA_REGISTRATION
     /// (RFC 9838 §2.3.1, §2.3.2): authorization, policy acceptability, admission to the group
     /// state, and the GSA and KD that describe the group to the member.
-    mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: GroupState,
+    mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: consuming GroupState,
                         certificateSubject: String?, senderIDCount: UInt32?, proposals: SecurityAssociationPayload?,
                         session: ResponderSession, peer: EndpointAddress) -> AdmissionResult {
         guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists,
@@ -28,11 +28,12 @@ extension GCKSResponder {
         if let problem = acceptability(of: offer, group: group, session: session, proposals: proposals) {
             return .refused(notify: IKEv2NotifyType.noProposalChosen, why: problem)
         }
+        // No copy of the group state may live while the directory admits, or its member set is
+        // copied on write for every registration.
+        _ = consume group
         let admission: GroupState.Admission
         do {
-            admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
-                try state.admit(member: member, senderIDCount: senderIDCount, random: random)
-            }
+            admission = try directory.admit(member: member, senderIDCount: senderIDCount, random: random, toGroup: groupName)
         } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")
         }

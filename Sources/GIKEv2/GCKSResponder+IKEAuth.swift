@@ -66,7 +66,7 @@ extension GCKSResponder {
             let response = try seal(payloads, header: responseHeader, session: session)
             session.cache.store(messageID: header.messageID, request: cacheKey, response: response)
             sessions[header.responderSPI] = session
-            return [.log(log)] + response.map { .send(datagram: $0, to: peer) }
+            return [.log(log)] + response.map { .send(datagram: $0, to: peer) } + [.cancelTimer(Self.halfOpenTimer(session.spiResponder))]
         } catch {
             session.state = .refused(notify: IKEv2NotifyType.authenticationFailed)
             sessions[header.responderSPI] = session

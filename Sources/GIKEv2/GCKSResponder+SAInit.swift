@@ -123,7 +123,7 @@ extension GCKSResponder {
                                                       fragmentationSupported: fragmentation, state: .awaitingAuth)
             sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)] = spiResponder
             halfOpenCount += 1
-            return log + [.scheduleTimer(TimerID("gcks-halfopen-\(spiResponder)"),
+            return log + [.scheduleTimer(Self.halfOpenTimer(spiResponder),
                                          at: now.adding(milliseconds: configuration.halfOpenLifetimeMilliseconds)),
                           .send(datagram: response, to: peer)]
         } catch {
@@ -168,6 +168,10 @@ extension GCKSResponder {
         }
         return nil
     }
+
+    /// The timer that expires a half-open SA; cancelled once the SA is authenticated, so the
+    /// transport does not keep one pending task per registration SA (nor run `tick` for each).
+    static func halfOpenTimer(_ spiResponder: UInt64) -> TimerID { TimerID("gcks-halfopen-\(spiResponder)") }
 
     /// Cookie = SHA-256(Ni | IPi | SPIi | secret) (RFC 7296 §2.6, with the version prefix left
     /// out because the secret does not rotate yet).

@@ -73,10 +73,13 @@ public struct GCKSResponder: Sendable {
     /// Expires half-open SAs and closes registration SAs past their lifetime.
     public mutating func tick(now: EngineTime) -> [Action] {
         var actions: [Action] = []
-        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
+        // Only the expired SAs are sorted (for a stable order of actions), not every SA held.
+        let expired = sessions.filter { _, session in
             let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
                                               : configuration.halfOpenLifetimeMilliseconds
-            guard now.milliseconds(since: session.createdAt) >= limit else { continue }
+            return now.milliseconds(since: session.createdAt) >= limit
+        }
+        for (spi, session) in expired.sorted(by: { $0.key < $1.key }) {
             if session.isAuthenticated {
                 actions += closeRegistrationSA(session)
             } else {

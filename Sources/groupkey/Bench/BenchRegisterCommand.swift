@@ -40,6 +40,9 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         discussion: "For scripts/interop/tshark-registration-check.sh; the benchmark group's PSK is random per run."))
     var ikeKeyLog: String?
 
+    @Option(help: "Load generator over UDP: shared (one socket per concurrent worker) or per-member (a MemberClient socket and driver per registration, as before).")
+    var generator: String = "shared"
+
     @Option(help: ArgumentHelp(
         "ADDR:PORT of a strongSwan responder started by scripts/interop/strongswan-ikev2-responder.sh: also time childless IKE SAs with it and with our GCKS.",
         discussion: "Identity bench.example, that script's PSK, the same suite and generator."))
@@ -51,6 +54,7 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         guard MemberClient.Transport(rawValue: transport) != nil else { throw ValidationError("--transport is udp or tcp") }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard ["shared", "per-member"].contains(generator) else { throw ValidationError("--generator is shared or per-member") }
         if let strongswan {
             guard (try? ListenAddress(parsing: strongswan)) != nil else { throw ValidationError("--strongswan \(strongswan) is not ADDR:PORT") }
             guard transport == "udp" else { throw ValidationError("--strongswan compares over UDP only") }
@@ -62,19 +66,20 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
         let registration = try await series("registration", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport, port: port,
-                                       keyLog: keyLog).run()
+                                       keyLog: keyLog, sharedSockets: generator == "shared").run()
         }
         print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
                      transport.rawValue, members, concurrency, registration.rate, runs, registration.growth))
-        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback")
+        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback; generator: \(generator)")
         guard let strongswan, let address = try? ListenAddress(parsing: strongswan) else { return }
         let ours = try await series("childless, groupkey", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
-                                       keyLog: nil, mode: .childless).run()
+                                       keyLog: nil, mode: .childless, sharedSockets: generator == "shared").run()
         }
         let theirs = try await series("childless, strongSwan", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
-                                       keyLog: nil, mode: .childlessExternal(address.endpoint)).run()
+                                       keyLog: nil, mode: .childlessExternal(address.endpoint),
+                                       sharedSockets: generator == "shared").run()
         }
         print(String(format: "childless IKE SAs (IKE_SA_INIT + IKE_AUTH, RFC 6023), N=%d C=%d, medians of %d: groupkey %.1f/s, strongSwan %.1f/s, ratio %.2f",
                      members, concurrency, runs, ours.rate, theirs.rate, ours.rate / max(theirs.rate, 1e-9)))
@@ -108,6 +113,9 @@ struct RegistrationLoad {
     var port: Int = 0
     var keyLog: IKEKeyLogFile?
     var mode: Mode = .registration
+    /// UDP members share one socket per worker (RegisterLoadGenerator) instead of one
+    /// `MemberClient` socket and driver each.
+    var sharedSockets = true
 
     enum Mode {
         /// IKE_SA_INIT + GSA_AUTH with our GCKS.
@@ -227,6 +235,15 @@ struct RegistrationLoad {
     /// Registers one member per index, `concurrency` at a time; the failure count and the first reason.
     private func register(_ indices: Range<Int>, template: MemberClient.Options, prefix: String) async -> (Int, String?) {
         let concurrency = self.concurrency
+        if transport == .udp && sharedSockets {
+            let initiatorMode: InitiatorMode
+            switch mode {
+            case .registration: initiatorMode = .groupRegistration
+            case .childless, .childlessExternal: initiatorMode = .childlessIKEAuth
+            }
+            return await RegisterLoadGenerator.run(indices, workers: concurrency, template: template, mode: initiatorMode,
+                                                   prefix: prefix)
+        }
         return await withTaskGroup(of: (Int, String?).self) { group in
             for worker in 0..<min(concurrency, indices.count) {
                 group.addTask {
