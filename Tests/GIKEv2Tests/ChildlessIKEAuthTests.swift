@@ -92,3 +92,18 @@ struct ChildlessIKEAuthTests {
         #expect(harness.right.statistics.registrations == 0)
     }
 }
+
+@Suite("GCKS timers per registration SA")
+struct HalfOpenTimerTests {
+    @Test("The half-open timer of IKE_SA_INIT is cancelled once GSA_AUTH or IKE_AUTH is answered")
+    func cancelledAfterAuthentication() throws {
+        for childless in [false, true] {
+            let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7))])
+            let member = childless ? try ChildlessIKEAuthTests.childlessMember() : try RegistrationSetup.member()
+            let harness = RegistrationSetup.run(gcks: try RegistrationSetup.gcks(directory), member: member)
+            let scheduled = harness.rightActions.compactMap { if case .scheduleTimer(let id, _) = $0 { id } else { nil } }
+            let cancelled = harness.rightActions.compactMap { if case .cancelTimer(let id) = $0 { id } else { nil } }
+            #expect(scheduled.count == 1 && cancelled == scheduled, "childless: \(childless)")
+        }
+    }
+}
