@@ -108,7 +108,7 @@ enum GroupPolicyAcceptance {
                 throw .invalidGroupPolicy("AUTH_KEY must come with Digital Signature GCAUTH and only then")
             }
             if let authKey {
-                do { _ = try VerifyingKey(subjectPublicKeyInfo: authKey) } catch { throw .invalidGroupPolicy("AUTH_KEY: \(error)") }
+                do { try AuthKeyCheck.check(authKey) } catch { throw .invalidGroupPolicy("AUTH_KEY: \(error)") }
             }
             let keyBag = try bag(for: policy)
             let material: SecretBytes

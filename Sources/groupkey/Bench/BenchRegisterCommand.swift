@@ -40,6 +40,9 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         discussion: "For scripts/interop/tshark-registration-check.sh; the benchmark group's PSK is random per run."))
     var ikeKeyLog: String?
 
+    @Option(help: "pid of the strongSwan charon (the responder script writes it to DIR/charon.pid), to report its CPU time per IKE SA.")
+    var strongswanPid: Int32?
+
     @Option(help: "Load generator over UDP: shared (one socket per concurrent worker) or per-member (a MemberClient socket and driver per registration, as before).")
     var generator: String = "shared"
 
@@ -79,17 +82,32 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         let theirs = try await series("childless, strongSwan", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
                                        keyLog: nil, mode: .childlessExternal(address.endpoint),
-                                       sharedSockets: generator == "shared").run()
+                                       sharedSockets: generator == "shared", responderPID: strongswanPid).run()
         }
         print(String(format: "childless IKE SAs (IKE_SA_INIT + IKE_AUTH, RFC 6023), N=%d C=%d, medians of %d: groupkey %.1f/s, strongSwan %.1f/s, ratio %.2f",
                      members, concurrency, runs, ours.rate, theirs.rate, ours.rate / max(theirs.rate, 1e-9)))
         print(String(format: "groupkey registrations (GSA_AUTH) / strongSwan childless IKE SAs: %.2f", registration.rate / max(theirs.rate, 1e-9)))
+        // CPU per IKE SA: the strongSwan series' own-process CPU is the generator alone, so our
+        // GCKS's share is the childless series' minus it.
+        let generatorCPU: Double = theirs.cpu
+        let gcks: Double = ours.cpu - generatorCPU
+        var line = String(format: "CPU per childless IKE SA (medians): generator %.0f µs; groupkey GCKS %.0f µs (process %.0f µs minus generator)",
+                          generatorCPU, gcks, ours.cpu)
+        if let charon = theirs.responderCPU {
+            line += String(format: "; strongSwan charon %.0f µs; CPU ratio strongSwan/groupkey %.2f", charon, charon / max(gcks, 1))
+        }
+        print(line)
+        print(String(format: "CPU per registration (GSA_AUTH, process incl. generator): %.0f µs; GCKS share about %.0f µs",
+                     registration.cpu, registration.cpu - generatorCPU))
     }
 
     /// Runs `load` `runs` times, printing each; the medians of rate and resident growth.
-    private func series(_ name: String, runs: Int, _ load: () async throws -> RegistrationLoad.Result) async throws -> (rate: Double, growth: Double) {
+    private func series(_ name: String, runs: Int, _ load: () async throws -> RegistrationLoad.Result) async throws
+        -> (rate: Double, growth: Double, cpu: Double, responderCPU: Double?) {
         var rates: [Double] = []
         var growths: [Double] = []
+        var cpu: [Double] = []
+        var responderCPU: [Double] = []
         for run in 1...runs {
             let result = try await load()
             guard result.failures == 0 else {
@@ -98,10 +116,15 @@ struct BenchRegisterCommand: AsyncParsableCommand {
             }
             rates.append(result.registrationsPerSecond)
             growths.append(result.residentGrowthPerMember)
-            print(String(format: "%@ run %d: %.1f/s, %.0f octets resident per member", name, run,
-                         result.registrationsPerSecond, result.residentGrowthPerMember))
+            cpu.append(result.processCPUPerMember * 1e6)
+            if let responder = result.responderCPUPerMember { responderCPU.append(responder * 1e6) }
+            var line = String(format: "%@ run %d: %.1f/s, %.0f octets resident per member, CPU per member: this process %.0f µs",
+                              name, run, result.registrationsPerSecond, result.residentGrowthPerMember, result.processCPUPerMember * 1e6)
+            if let responder = result.responderCPUPerMember { line += String(format: ", responder %.0f µs", responder * 1e6) }
+            print(line)
         }
-        return (BenchmarkRunner.median(rates), BenchmarkRunner.median(growths))
+        return (BenchmarkRunner.median(rates), BenchmarkRunner.median(growths), BenchmarkRunner.median(cpu),
+                responderCPU.isEmpty ? nil : BenchmarkRunner.median(responderCPU))
     }
 }
 
@@ -116,6 +139,8 @@ struct RegistrationLoad {
     /// UDP members share one socket per worker (RegisterLoadGenerator) instead of one
     /// `MemberClient` socket and driver each.
     var sharedSockets = true
+    /// The external responder's pid, to read its CPU time (Linux /proc).
+    var responderPID: Int32?
 
     enum Mode {
         /// IKE_SA_INIT + GSA_AUTH with our GCKS.
@@ -137,6 +162,11 @@ struct RegistrationLoad {
         var residentGrowthPerMember: Double
         var failures: Int
         var firstFailure: String?
+        /// CPU time (user + system) per member of this process (GCKS and generator, or the
+        /// generator alone against strongSwan) and of the external responder, if its pid is known:
+        /// on a shared machine these say more than the wall-clock rate.
+        var processCPUPerMember: Double = 0
+        var responderCPUPerMember: Double?
     }
 
     /// The benchmark group: the same keys for everyone, a registration suite of X25519,
@@ -212,7 +242,15 @@ struct RegistrationLoad {
         let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
                                             identity: MemberClient.memberIdentification("bench.example"), preSharedKey: psk,
                                             proposals: [Self.proposal], transport: transport, timeoutMilliseconds: 60_000)
-        return await timed(template: template) { await server.stop() }
+        return await timed(template: template) {
+            let statistics = await server.statistics()
+            // Retransmitted requests show lost or late datagrams: each costs the member 1 s or more.
+            if statistics.retransmissionsAnswered > 0 || statistics.datagramsDropped > 0 {
+                print("  key server: \(statistics.retransmissionsAnswered) retransmitted request(s) answered, "
+                      + "\(statistics.datagramsDropped) datagram(s) dropped")
+            }
+            await server.stop()
+        }
     }
 
     /// A warm-up round, then N timed registrations (or childless IKE SAs), C at a time.
@@ -221,15 +259,20 @@ struct RegistrationLoad {
         // (sockets, lazily built OpenSSL objects, the allocator's first arenas).
         _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup")
         let residentBefore = ResidentMemory.octets()
+        let cpuBefore = CPUTime.process(), responderBefore = responderPID.flatMap(CPUTime.of)
         let clock = ContinuousClock()
         let start = clock.now
         let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm")
         let elapsed = (clock.now - start).seconds
+        let cpuAfter = CPUTime.process(), responderAfter = responderPID.flatMap(CPUTime.of)
         let residentAfter = ResidentMemory.octets()
         await stop()
-        return Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
-                      residentGrowthPerMember: Double(max(0, residentAfter - residentBefore)) / Double(members),
-                      failures: failures, firstFailure: firstFailure)
+        var result = Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
+                            residentGrowthPerMember: Double(max(0, residentAfter - residentBefore)) / Double(members),
+                            failures: failures, firstFailure: firstFailure)
+        result.processCPUPerMember = (cpuAfter - cpuBefore) / Double(members)
+        if let responderBefore, let responderAfter { result.responderCPUPerMember = (responderAfter - responderBefore) / Double(members) }
+        return result
     }
 
     /// Registers one member per index, `concurrency` at a time; the failure count and the first reason.
@@ -288,6 +331,25 @@ extension RegistrationLoad {
         } catch {
             return "\(error)"
         }
+    }
+}
+
+/// CPU time consumed, in seconds (user + system).
+enum CPUTime {
+    static func process() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Another process's, from /proc/PID/stat (utime and stime, fields 14 and 15, in clock ticks).
+    static func of(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After "pid (comm)": field 3 is state, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
 
