@@ -14,7 +14,7 @@ extension GCKSResponder {
     /// The part of registration after authentication, shared by GSA_AUTH and GSA_REGISTRATION
     /// (RFC 9838 §2.3.1, §2.3.2): authorization, policy acceptability, admission to the group
     /// state, and the GSA and KD that describe the group to the member.
-    mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: GroupState,
+    mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: consuming GroupState,
                         certificateSubject: String?, senderIDCount: UInt32?, proposals: SecurityAssociationPayload?,
                         session: ResponderSession, peer: EndpointAddress, now: EngineTime? = nil) -> AdmissionResult {
         guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists,
@@ -28,19 +28,24 @@ extension GCKSResponder {
         if let problem = acceptability(of: offer, group: group, session: session, proposals: proposals) {
             return .refused(notify: IKEv2NotifyType.noProposalChosen, why: problem)
         }
+        // No copy of the group state may live while the directory admits, or its member set is
+        // copied on write for every registration.
+        _ = consume group
         let admission: GroupState.Admission
         do {
-            admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
-                try state.admit(member: member, senderIDCount: senderIDCount, random: random)
-            }
+            admission = try directory.admit(member: member, senderIDCount: senderIDCount, random: random, toGroup: groupName)
         } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")
+        }
+        // acceptability(of:) refused an SA without a KWA already; this only unwraps it.
+        guard let keyWrap = session.keys.keyWrap else {
+            return .refused(notify: IKEv2NotifyType.noProposalChosen, why: "no key-wrap algorithm was negotiated in IKE_SA_INIT")
         }
         do {
             let sender = senderIDCount != nil
             var payloads: [IKEv2Payload] = [
                 .groupSecurityAssociation(offer.groupSecurityAssociation(sender: sender)),
-                .keyDownload(try offer.keyDownload(keyWrap: session.keys.keyWrap, keyPath: admission.keyPath,
+                .keyDownload(try offer.keyDownload(keyWrap: keyWrap, keyPath: admission.keyPath,
                                                    senderIDs: admission.senderIDs)),
             ]
             // Absent USE_TRANSPORT_MODE means tunnel mode with address preservation (RFC 9838 §2.3.4).
@@ -72,8 +77,9 @@ extension GCKSResponder {
                                         && $0.keyExchange == used.keyExchangeID }) else {
             return "the registration IKE SA does not use one of the group's proposals"
         }
-        guard session.keys.keyWrapKey.count >= offer.largestCipherKey else {
-            return "GSK_w of \(session.keys.keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
+        guard let keyWrapKey = session.keys.keyWrapKey else { return "no key-wrap algorithm was negotiated in IKE_SA_INIT" }
+        guard keyWrapKey.count >= offer.largestCipherKey else {
+            return "GSK_w of \(keyWrapKey.count) octets is smaller than the group's \(offer.largestCipherKey)-octet keys"
         }
         guard let proposals else { return nil }
         typealias T = IKEv2TransformTypeNumber

@@ -49,7 +49,7 @@ extension GCKSResponder {
         if case .registered = session.state { statistics.registrations += 1 } else { statistics.registrationFailures += 1 }
         halfOpenCount -= 1  // the SA left awaitingAuth, whatever the outcome
         sessions[header.responderSPI] = session
-        return actions
+        return actions + [.cancelTimer(Self.halfOpenTimer(session.spiResponder))]
     }
 
     /// What one GSA_AUTH request decided: the inner payloads of the answer, the new state, what
@@ -113,7 +113,7 @@ extension GCKSResponder {
         do { proof = try responderProof(session: session, credential: credential) } catch {
             return refuse(IKEv2NotifyType.authenticationFailed, "could not authenticate ourselves: \(error)")
         }
-        switch admit(identity: identity, member: request.memberDescription, groupName: groupName, group: group,
+        switch admit(identity: identity, member: request.memberDescription, groupName: groupName, group: consume group,
                      certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
                      proposals: request.groupProposals, session: session, peer: peer, now: now) {
         case .refused(let notify, let why):

@@ -72,7 +72,7 @@ extension GCKSResponder {
                 } != nil
             }
             let result = trusted
-                ? admit(identity: identity, member: member, groupName: groupName, group: group,
+                ? admit(identity: identity, member: member, groupName: groupName, group: consume group,
                         certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
                         proposals: request.groupProposals, session: session, peer: peer, now: now)
                 : .refused(notify: IKEv2NotifyType.authorizationFailed, why: "the IKE SA was authenticated for another credential")

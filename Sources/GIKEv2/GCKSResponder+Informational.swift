@@ -8,7 +8,7 @@ extension GCKSResponder {
     /// check; Delete of the IKE SA closes it. Either way the answer is empty (§1.4.1).
     mutating func handleInformational(_ datagram: [UInt8], header: IKEv2Header, peer: EndpointAddress, now: EngineTime) -> [Action] {
         guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI,
-              case .registered = session.state else {
+              session.isAuthenticated else {
             return drop("INFORMATIONAL from \(peer) for an IKE SA that is not registered")
         }
         if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "INFORMATIONAL") {

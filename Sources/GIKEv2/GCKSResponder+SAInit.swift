@@ -107,6 +107,12 @@ extension GCKSResponder {
             if fragmentation {
                 payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
             }
+            // RFC 6023 §3: a responder that takes IKE_AUTH without a Child SA says so. Said to a
+            // plain IKEv2 peer (no KWA) or one that announced it too (strongSwan as initiator does
+            // not), so G-IKEv2 answers keep their shape.
+            if chosen.keyWrapID == nil || notifies.contains(where: { $0.messageType == IKEv2NotifyType.childlessIKEv2Supported }) {
+                payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.childlessIKEv2Supported)))
+            }
             let response = try IKEv2Message(header: IKEv2Header(initiatorSPI: header.initiatorSPI, responderSPI: spiResponder,
                                                                 exchangeType: IKEv2ExchangeType.ikeSAInit,
                                                                 flags: IKEv2Header.responseFlag, messageID: 0),
@@ -117,7 +123,7 @@ extension GCKSResponder {
                                                       fragmentationSupported: fragmentation, state: .awaitingAuth)
             sessionByInitiator[InitiatorKey(spi: header.initiatorSPI, peer: peer)] = spiResponder
             halfOpenCount += 1
-            return log + [.scheduleTimer(TimerID("gcks-halfopen-\(spiResponder)"),
+            return log + [.scheduleTimer(Self.halfOpenTimer(spiResponder),
                                          at: now.adding(milliseconds: configuration.halfOpenLifetimeMilliseconds)),
                           .send(datagram: response, to: peer)]
         } catch {
@@ -143,9 +149,17 @@ extension GCKSResponder {
                 } else if integrityOffered && !has(T.integrity, 0) && !suite.transforms.isAEAD {
                     continue
                 }
-                // The KWA "MUST be negotiated in the IKE_SA_INIT exchange" (RFC 9838 §4.5.4).
-                guard let kwa = NegotiatedSuite.implementedKeyWraps.first(where: { has(T.keyWrapAlgorithm, $0) }),
-                      let encryption = suite.transforms.encryption else { continue }
+                // The KWA "MUST be negotiated in the IKE_SA_INIT exchange, so that the GCKS be able
+                // to send encrypted keys to the GM in the GSA_AUTH exchange" (RFC 9838 §4.5.4; §2.1).
+                // A proposal that carries KWA transforms needs one we implement. A proposal with no
+                // KWA transform at all comes from a plain IKEv2 initiator (strongSwan): RFC 7296
+                // §3.3.6 lets the responder answer only with transform types the initiator offered,
+                // so the IKE SA is made without a KWA. Nothing on it can carry group keys: GSA_AUTH
+                // is refused with NO_PROPOSAL_CHOSEN (acceptability(of:)), and IKE_AUTH is answered
+                // as a responder serving no Child SAs (GCKSResponder+IKEAuth.swift).
+                let offersKeyWrap = proposal.transforms.contains { $0.type == T.keyWrapAlgorithm }
+                let kwa = NegotiatedSuite.implementedKeyWraps.first(where: { has(T.keyWrapAlgorithm, $0) })
+                guard kwa != nil || !offersKeyWrap, let encryption = suite.transforms.encryption else { continue }
                 let chosen = NegotiatedSuite(encryptionID: encryption, keyBits: suite.transforms.keyBits,
                                              integrityID: suite.transforms.integrity, prfID: suite.prf,
                                              keyExchangeID: suite.keyExchange, keyWrapID: kwa)
@@ -154,6 +168,10 @@ extension GCKSResponder {
         }
         return nil
     }
+
+    /// The timer that expires a half-open SA; cancelled once the SA is authenticated, so the
+    /// transport does not keep one pending task per registration SA (nor run `tick` for each).
+    static func halfOpenTimer(_ spiResponder: UInt64) -> TimerID { TimerID("gcks-halfopen-\(spiResponder)") }
 
     /// Cookie = SHA-256(Ni | IPi | SPIi | secret) (RFC 7296 §2.6, with the version prefix left
     /// out because the secret does not rotate yet).

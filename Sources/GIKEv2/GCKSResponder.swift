@@ -65,6 +65,8 @@ public struct GCKSResponder: Sendable {
             return handleSAInit(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.gsaAuth:
             return handleGSAAuth(datagram, header: header, peer: peer, now: now)
+        case IKEv2ExchangeType.ikeAuth:
+            return handleIKEAuth(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.informational:
             return handleInformational(datagram, header: header, peer: peer, now: now)
         case IKEv2ExchangeType.gsaRegistration:
@@ -77,11 +79,14 @@ public struct GCKSResponder: Sendable {
     /// Expires half-open SAs and closes registration SAs past their lifetime.
     public mutating func tick(now: EngineTime) -> [Action] {
         var actions: [Action] = []
-        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
+        // Only the expired SAs are sorted (for a stable order of actions), not every SA held.
+        let expired = sessions.filter { _, session in
             let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
                                               : configuration.halfOpenLifetimeMilliseconds
-            guard now.milliseconds(since: session.createdAt) >= limit else { continue }
-            if case .registered = session.state {
+            return now.milliseconds(since: session.createdAt) >= limit
+        }
+        for (spi, session) in expired.sorted(by: { $0.key < $1.key }) {
+            if session.isAuthenticated {
                 actions += closeRegistrationSA(session)
             } else {
                 removeSession(spi)
@@ -156,12 +161,23 @@ struct ResponderSession: Sendable {
         case registered(groups: [String], member: String)
         /// GSA_AUTH answered with an error; only retransmissions are answered.
         case refused(notify: UInt16)
+        /// A plain IKEv2 IKE_AUTH authenticated the peer; no group, no Child SA: only
+        /// INFORMATIONAL is served on it (GCKSResponder+IKEAuth.swift).
+        case plainIKE(member: String)
     }
 
     var isEstablished: Bool {
         switch state {
         case .awaitingAuth: return false
-        case .registered, .refused: return true
+        case .registered, .refused, .plainIKE: return true
+        }
+    }
+
+    /// Both ends authenticated: INFORMATIONAL is served, and the GCKS closes the SA at its end of life.
+    var isAuthenticated: Bool {
+        switch state {
+        case .registered, .plainIKE: return true
+        case .awaitingAuth, .refused: return false
         }
     }
 }

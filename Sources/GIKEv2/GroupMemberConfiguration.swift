@@ -80,6 +80,9 @@ public struct GroupMemberConfiguration: Sendable {
     /// Largest request sent whole once fragmentation is negotiated; nil for the RFC 7383 §2.5.1
     /// defaults (576-octet IPv4, 1280-octet IPv6 datagrams).
     public var maximumMessageSize: Int?
+    /// G-IKEv2 registration (GSA_AUTH), or a plain IKEv2 IKE SA with a childless IKE_AUTH
+    /// (RFC 6023) against any IKEv2 responder (GroupMemberInitiator+Childless.swift).
+    public var mode: InitiatorMode = .groupRegistration
 
     public init(server: EndpointAddress, localEndpoint: EndpointAddress, groupID: IdentificationPayload,
                 identity: IdentificationPayload, preSharedKey: SecretBytes?, credential: SignatureCredential? = nil,

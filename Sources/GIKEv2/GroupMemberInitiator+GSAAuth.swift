@@ -43,6 +43,31 @@ extension GroupMemberInitiator {
         return SecurityAssociationPayload(proposals: [esp, rekey])
     }
 
+    /// The responder's AUTH over RealMessage2 | Ni | prf(SK_pr, IDr body) (RFC 7296 §2.15), by
+    /// the PSK or by a certificate path to our trust anchors (RFC 7427).
+    func verifyResponderAuth(_ auth: AuthenticationPayload, responderID: IdentificationPayload,
+                             certificates: [CertificatePayload], context: AuthContext, now: EngineTime) -> Bool {
+        do {
+            let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initResponse,
+                                                            peerNonce: context.nonceInitiator, identityKey: context.keys.skPr,
+                                                            identity: responderID)
+            switch auth.method {
+            case AuthenticationPayload.sharedKeyMIC:
+                guard let psk = configuration.preSharedKey else { return false }
+                return try PSKAuthentication.verify(auth.data, prf: context.keys.prf, sharedSecret: psk, signedOctets: octets)
+            case AuthenticationPayload.digitalSignature:
+                guard let trust = configuration.trustAnchors else { return false }
+                _ = try SignatureAuthentication.verify(auth, certificates: certificates, identity: responderID, octets: octets,
+                                                       trust: trust, at: now.date)
+                return true
+            default:
+                return false
+            }
+        } catch {
+            return false
+        }
+    }
+
     mutating func handleGSAAuthResponse(_ datagram: [UInt8], context: AuthContext, now: EngineTime) -> [Action] {
         var context = context
         let inner: [IKEv2Payload]
@@ -58,6 +83,7 @@ extension GroupMemberInitiator {
             // timer keeps running.
             return ignore("GSA_AUTH response rejected: \(error)")
         }
+        if configuration.mode == .childlessIKEAuth { return processChildlessIKEAuthResponse(inner, context: context, now: now) }
         return processGSAAuthResponse(inner, context: context, now: now)
     }
 
@@ -80,27 +106,9 @@ extension GroupMemberInitiator {
             }
         }
         // The GCKS's AUTH, when present, is checked before anything it says is believed.
-        if let auth, let responderID {
-            do {
-                let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initResponse,
-                                                                peerNonce: context.nonceInitiator, identityKey: context.keys.skPr,
-                                                                identity: responderID)
-                switch auth.method {
-                case AuthenticationPayload.sharedKeyMIC:
-                    guard let psk = configuration.preSharedKey,
-                          try PSKAuthentication.verify(auth.data, prf: context.keys.prf, sharedSecret: psk, signedOctets: octets) else {
-                        return fail(.authenticationFailed)
-                    }
-                case AuthenticationPayload.digitalSignature:
-                    guard let trust = configuration.trustAnchors else { return fail(.authenticationFailed) }
-                    _ = try SignatureAuthentication.verify(auth, certificates: certificates, identity: responderID, octets: octets,
-                                                           trust: trust, at: now.date)
-                default:
-                    return fail(.authenticationFailed)
-                }
-            } catch {
-                return fail(.authenticationFailed)
-            }
+        if let auth, let responderID,
+           !verifyResponderAuth(auth, responderID: responderID, certificates: certificates, context: context, now: now) {
+            return fail(.authenticationFailed)
         }
         if let error = notifies.first(where: \.isError) { return fail(.peerRefused(notify: error.messageType)) }
         guard auth != nil, let gsa, let kd else { return fail(.unexpectedMessage("GSA_AUTH response without AUTH, GSA and KD")) }

@@ -14,7 +14,11 @@ extension GroupMemberInitiator {
             transforms.append(IKEv2Transform(type: T.pseudorandomFunction, id: offer.prf))
             if let integrity = offer.integrity { transforms.append(IKEv2Transform(type: T.integrity, id: integrity)) }
             transforms.append(IKEv2Transform(type: T.keyExchange, id: offer.keyExchange))
-            transforms += configuration.keyWraps.map { IKEv2Transform(type: T.keyWrapAlgorithm, id: $0) }
+            // A plain IKEv2 responder refuses a proposal with a transform type it does not know
+            // (RFC 7296 §3.3.6), so the childless mode leaves the KWA out.
+            if configuration.mode == .groupRegistration {
+                transforms += configuration.keyWraps.map { IKEv2Transform(type: T.keyWrapAlgorithm, id: $0) }
+            }
             return IKEv2Proposal(number: UInt8(index + 1), protocolID: IKEv2ProtocolID.ike, transforms: transforms)
         }
         var payloads: [IKEv2Payload] = []
@@ -35,6 +39,7 @@ extension GroupMemberInitiator {
         if configuration.announceFragmentation {
             payloads.append(.notify(NotifyPayload(messageType: IKEv2NotifyType.ikev2FragmentationSupported)))
         }
+        if configuration.mode == .childlessIKEAuth { payloads += childlessAnnouncements() }
         let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: 0, exchangeType: IKEv2ExchangeType.ikeSAInit,
                                  flags: IKEv2Header.initiatorFlag, messageID: 0)
         let request = try IKEv2Message(header: header, payloads: payloads).serializedBytes()
@@ -71,7 +76,7 @@ extension GroupMemberInitiator {
               configuration.proposals.contains(where: { $0.encryption == suite.encryptionID && $0.keyBits == suite.keyBits
                                                           && $0.integrity == suite.integrityID && $0.prf == suite.prfID
                                                           && $0.keyExchange == suite.keyExchangeID }),
-              configuration.keyWraps.contains(suite.keyWrapID), suite.isUsable else {
+              configuration.mode.accepts(keyWrap: suite.keyWrapID, offered: configuration.keyWraps), suite.isUsable else {
             return fail(.noProposalChosen("the GCKS chose a proposal we did not offer"))
         }
         guard keyExchange.group == suite.keyExchangeID, UInt16(context.keyExchange.method.id.rawValue) == suite.keyExchangeID,
@@ -91,9 +96,18 @@ extension GroupMemberInitiator {
             var auth = AuthContext(spiResponder: header.responderSPI, suite: suite, keys: keys, initRequest: context.request,
                                    initResponse: datagram, nonceInitiator: context.nonce, nonceResponder: nonce, request: [],
                                    fragmentation: fragmentation)
-            auth.request = try makeGSAAuthRequest(auth)
+            if configuration.mode == .childlessIKEAuth {
+                // RFC 6023 §3: IKE_AUTH without a Child SA only to a responder that said it takes one.
+                guard notifies.contains(where: { $0.messageType == IKEv2NotifyType.childlessIKEv2Supported }) else {
+                    return fail(.unexpectedMessage("the responder did not announce CHILDLESS_IKEV2_SUPPORTED (RFC 6023 §3)"))
+                }
+                auth.request = try makeChildlessIKEAuthRequest(auth)
+            } else {
+                auth.request = try makeGSAAuthRequest(auth)
+            }
             state = .authenticating(auth)
-            return [.log(LogEvent(.info, "GM-INIT-DONE", "IKE SA established with \(configuration.server); sending GSA_AUTH"))]
+            let next = IKEv2ExchangeRules.exchangeName(configuration.mode.authExchange)
+            return [.log(LogEvent(.info, "GM-INIT-DONE", "IKE SA keys agreed with \(configuration.server); sending \(next)"))]
                 + send(auth.request, now: now)
         } catch {
             return fail(.crypto("IKE_SA_INIT response: \(error)"))

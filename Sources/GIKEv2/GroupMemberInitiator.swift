@@ -26,6 +26,8 @@ public struct GroupMemberInitiator: Sendable {
         case initiating(InitContext)
         case authenticating(AuthContext)
         case registered(RegisteredContext)
+        /// Childless mode: IKE_AUTH done, the IKE SA is up; nothing more is done on it.
+        case ikeSAEstablished(ChildlessIKESA)
         case failed(GIKEv2Error)
     }
 
@@ -127,7 +129,7 @@ public struct GroupMemberInitiator: Sendable {
 
     public var isFinished: Bool {
         switch state {
-        case .registered, .failed: return true
+        case .registered, .failed, .ikeSAEstablished: return true
         case .idle, .initiating, .authenticating: return false
         }
     }
@@ -173,12 +175,12 @@ public struct GroupMemberInitiator: Sendable {
             }
             return handleSAInitResponse(datagram, header: header, context: context, now: now)
         case .authenticating(let context):
-            guard header.exchangeType == IKEv2ExchangeType.gsaAuth, header.messageID == 1,
+            guard header.exchangeType == configuration.mode.authExchange, header.messageID == 1,
                   header.responderSPI == context.spiResponder else {
-                return ignore("expected the GSA_AUTH response")
+                return ignore("expected the \(IKEv2ExchangeRules.exchangeName(configuration.mode.authExchange)) response")
             }
             return handleGSAAuthResponse(datagram, context: context, now: now)
-        case .idle, .registered, .failed:
+        case .idle, .registered, .failed, .ikeSAEstablished:
             return ignore("no request outstanding")
         }
     }

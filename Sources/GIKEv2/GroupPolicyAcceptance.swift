@@ -11,6 +11,10 @@ enum GroupPolicyAcceptance {
 
     static func accept(gsa: GroupSecurityAssociationPayload, kd: KeyDownloadPayload, keys: IKESAKeys,
                        configuration: GroupMemberConfiguration, transportMode: Bool) throws(GIKEv2Error) -> GroupMemberHoldings {
+        // Keys come only wrapped under GSK_w of the KWA negotiated in IKE_SA_INIT (RFC 9838 §4.5.4).
+        guard let keyWrap = keys.keyWrap, let keyWrapKey = keys.keyWrapKey else {
+            throw .noProposalChosen("no key-wrap algorithm was negotiated in IKE_SA_INIT")
+        }
         var tekPolicies: [GroupSAPolicy] = []
         var rekeyPolicy: GroupSAPolicy?
         var wide: GroupWidePolicy?
@@ -66,7 +70,7 @@ enum GroupPolicyAcceptance {
                 throw .invalidGroupPolicy("a data-security SA needs one SA_KEY under the default KWK")
             }
             let material: SecretBytes
-            do { material = try keys.keyWrap.unwrap(keyBag.saKeys[0].encryptedKey) } catch {
+            do { material = try keyWrap.unwrap(keyBag.saKeys[0].encryptedKey) } catch {
                 throw .invalidGroupPolicy("SA_KEY does not unwrap under GSK_w")
             }
             guard material.count == length else {
@@ -104,14 +108,14 @@ enum GroupPolicyAcceptance {
                 throw .invalidGroupPolicy("AUTH_KEY must come with Digital Signature GCAUTH and only then")
             }
             if let authKey {
-                do { _ = try VerifyingKey(subjectPublicKeyInfo: authKey) } catch { throw .invalidGroupPolicy("AUTH_KEY: \(error)") }
+                do { try AuthKeyCheck.check(authKey) } catch { throw .invalidGroupPolicy("AUTH_KEY: \(error)") }
             }
             let keyBag = try bag(for: policy)
             let material: SecretBytes
             do {
                 material = try path.resolve(saKeys: keyBag.saKeys.map { WrappedKeyEntry(keyID: $0.keyID, wrappingKeyID: $0.kwkID,
                                                                                        wrapped: $0.encryptedKey) },
-                                            wrapKeys: wrapKeys, defaultKey: keys.keyWrapKey,
+                                            wrapKeys: wrapKeys, defaultKey: keyWrapKey,
                                             unwrap: { wrapped, under in try AESKeyWrap(mode: .rfc5649, kek: under).unwrap(wrapped) })
             } catch {
                 throw .invalidGroupPolicy("rekey SA_KEY cannot be recovered: \(error)")

@@ -11,9 +11,10 @@ struct IKESAKeys: Sendable {
     /// Protects what the initiator sends (SK_ei/SK_ai) and what the responder sends (SK_er/SK_ar).
     let initiatorProtection: CipherSuiteProtection
     let responderProtection: CipherSuiteProtection
-    /// GSK_w: the default key-wrap key of this SA (RFC 9838 §3.1.1; WIRE-REFERENCE §18.10).
-    let keyWrapKey: SecretBytes
-    let keyWrap: AESKeyWrap
+    /// GSK_w: the default key-wrap key of this SA (RFC 9838 §3.1.1; WIRE-REFERENCE §18.10); nil
+    /// on a plain IKEv2 SA that negotiated no KWA.
+    let keyWrapKey: SecretBytes?
+    let keyWrap: AESKeyWrap?
     /// SK_ei, SK_er, SK_ai, SK_ar as derived, kept only for the debug key log (IKEKeyLogRecord).
     let skEi: SecretBytes
     let skEr: SecretBytes
@@ -44,9 +45,14 @@ struct IKESAKeys: Sendable {
                                                         integrityKey: integrity == nil ? nil : keys.skAi)
         responderProtection = try CipherSuiteProtection(encryption: encryption, encryptionKey: keys.skEr, integrity: integrity,
                                                         integrityKey: integrity == nil ? nil : keys.skAr)
-        let wrapAlgorithm = try suite.keyWrap
-        keyWrapKey = try GIKEv2KeyDerivation.registrationKeyWrapKey(prf: prf, skD: keys.skD, keyLength: wrapAlgorithm.kekLength)
-        keyWrap = try AESKeyWrap(wrapAlgorithm, kek: keyWrapKey)
+        if let wrapAlgorithm = try suite.keyWrap {
+            let key = try GIKEv2KeyDerivation.registrationKeyWrapKey(prf: prf, skD: keys.skD, keyLength: wrapAlgorithm.kekLength)
+            keyWrapKey = key
+            keyWrap = try AESKeyWrap(wrapAlgorithm, kek: key)
+        } else {
+            keyWrapKey = nil
+            keyWrap = nil
+        }
     }
 }
 

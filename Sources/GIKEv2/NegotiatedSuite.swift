@@ -10,7 +10,9 @@ struct NegotiatedSuite: Sendable, Equatable {
     var integrityID: UInt16?
     var prfID: UInt16
     var keyExchangeID: UInt16
-    var keyWrapID: UInt16
+    /// Nil for a plain IKEv2 peer that offered no KWA transform: such an IKE SA serves IKE_AUTH
+    /// and INFORMATIONAL but never GSA_AUTH (RFC 9838 §4.5.4; GCKSResponder+IKEAuth.swift).
+    var keyWrapID: UInt16?
 
     /// Transform IDs of the KWAs groupkey implements (RFC 5649; ARX-KW is not available).
     static let implementedKeyWraps: [UInt16] = [3, 2, 1]
@@ -27,8 +29,8 @@ struct NegotiatedSuite: Sendable, Equatable {
     var keyExchange: KeyExchangeMethod {
         get throws { try AlgorithmRegistry.keyExchange(number: keyExchangeID) }
     }
-    var keyWrap: AESKeyWrap.Algorithm {
-        get throws { try AlgorithmRegistry.keyWrap(number: keyWrapID) }
+    var keyWrap: AESKeyWrap.Algorithm? {
+        get throws { try keyWrapID.map { try AlgorithmRegistry.keyWrap(number: $0) } }
     }
 
     /// The proposal as sent (RFC 7296 §3.3.1: Protocol IKE, no SPI in IKE_SA_INIT).
@@ -39,12 +41,13 @@ struct NegotiatedSuite: Sendable, Equatable {
         transforms.append(IKEv2Transform(type: T.pseudorandomFunction, id: prfID))
         if let integrityID { transforms.append(IKEv2Transform(type: T.integrity, id: integrityID)) }
         transforms.append(IKEv2Transform(type: T.keyExchange, id: keyExchangeID))
-        transforms.append(IKEv2Transform(type: T.keyWrapAlgorithm, id: keyWrapID))
+        if let keyWrapID { transforms.append(IKEv2Transform(type: T.keyWrapAlgorithm, id: keyWrapID)) }
         return IKEv2Proposal(number: number, protocolID: IKEv2ProtocolID.ike, transforms: transforms)
     }
 
     /// Reads a single-choice proposal (the responder's answer, RFC 7296 §3.3.6: exactly one
-    /// transform of each type). Nil if it is not one.
+    /// transform of each type). Nil if it is not one. A missing KWA gives `keyWrapID` nil: the
+    /// G-IKEv2 member refuses that, the childless IKEv2 mode expects it.
     static func fromChosen(_ proposal: IKEv2Proposal) -> NegotiatedSuite? {
         typealias T = IKEv2TransformTypeNumber
         var byType: [UInt8: IKEv2Transform] = [:]
@@ -53,17 +56,16 @@ struct NegotiatedSuite: Sendable, Equatable {
             byType[transform.type] = transform
         }
         guard proposal.protocolID == IKEv2ProtocolID.ike, let encryption = byType[T.encryption],
-              let prf = byType[T.pseudorandomFunction], let ke = byType[T.keyExchange],
-              let kwa = byType[T.keyWrapAlgorithm] else { return nil }
+              let prf = byType[T.pseudorandomFunction], let ke = byType[T.keyExchange] else { return nil }
         let integrity = byType[T.integrity].flatMap { $0.id == 0 ? nil : $0.id }
         return NegotiatedSuite(encryptionID: encryption.id, keyBits: encryption.keyLength, integrityID: integrity,
-                               prfID: prf.id, keyExchangeID: ke.id, keyWrapID: kwa.id)
+                               prfID: prf.id, keyExchangeID: ke.id, keyWrapID: byType[T.keyWrapAlgorithm]?.id)
     }
 
     /// Whether the suite is one the crypto layer can run, with INTEG present exactly when the
     /// cipher is not an AEAD (RFC 7296 §3.3; RFC 5282 §8).
     var isUsable: Bool {
-        guard let cipher = try? encryption, (try? prf) != nil, (try? keyExchange) != nil, (try? keyWrap) != nil,
+        guard let cipher = try? encryption, (try? prf) != nil, (try? keyExchange) != nil, (try? keyWrap) != nil as AESKeyWrap.Algorithm??,
               let integrity = try? self.integrity as IntegrityAlgorithm?? else { return false }
         return cipher.parameters.isAEAD == (integrity == nil)
     }

@@ -36,6 +36,22 @@ public enum IKEv2ExchangeRules {
                                       clear(T.nonce, 1, 1), clear(T.certificateRequest, 0, many),
                                       clear(T.notify, 0, many), clear(T.vendorID, 0, many)]),
                       PayloadRuleSet([clear(T.notify, 1, many), clear(T.vendorID, 0, many)])]
+        case (IKEv2ExchangeType.ikeAuth, false):
+            // RFC 7296 §1.2, §2.16; RFC 6023: SK{IDi, [CERT,] [CERTREQ,] [IDr,] [AUTH,] [CP,] [N,]
+            // [SAi2, TSi, TSr]} (AUTH absent only with EAP, §2.16; no SA/TS when childless).
+            shapes = [protected([inner(T.identificationInitiator, 1, 1), inner(T.certificate, 0, many),
+                                 inner(T.certificateRequest, 0, many), inner(T.identificationResponder, 0, 1),
+                                 inner(T.authentication, 0, 1), inner(T.configuration, 0, 1), inner(T.eap, 0, 1),
+                                 inner(T.securityAssociation, 0, 1), inner(T.trafficSelectorInitiator, 0, 1),
+                                 inner(T.trafficSelectorResponder, 0, 1), inner(T.notify, 0, many), inner(T.vendorID, 0, many)])]
+        case (IKEv2ExchangeType.ikeAuth, true):
+            // SK{IDr, [CERT,] AUTH, [CP,] [N,] [SAr2, TSi, TSr]}, or SK{N} when authentication
+            // failed (RFC 7296 §1.2, §2.21.2).
+            shapes = [protected([inner(T.identificationResponder, 1, 1), inner(T.certificate, 0, many),
+                                 inner(T.authentication, 1, 1), inner(T.configuration, 0, 1),
+                                 inner(T.securityAssociation, 0, 1), inner(T.trafficSelectorInitiator, 0, 1),
+                                 inner(T.trafficSelectorResponder, 0, 1), inner(T.notify, 0, many), inner(T.vendorID, 0, many)]),
+                      protected([inner(T.notify, 1, many), inner(T.vendorID, 0, many)])]
         case (IKEv2ExchangeType.gsaAuth, false):
             // Fig. 3: SK{IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, IDg, [SAg,] [N(GROUP_SENDER),] [N]}
             shapes = [protected([inner(T.identificationInitiator, 1, 1), inner(T.certificate, 0, many),

@@ -83,6 +83,17 @@ public enum MemberClient {
     public static func join(_ options: Options, random: any RandomSource = SystemRandom(),
                             logger: Logger = Logger(label: "groupkey.member"),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> Outcome {
+        try await drive(options, mode: .groupRegistration, random: random, logger: logger, group: group,
+                        timedOut: .failed(.timedOut)) { member in
+            if let holdings = member.holdings { return .registered(holdings) }
+            return member.failure.map { .failed($0) }
+        }
+    }
+
+    /// Runs one initiator engine over a socket until `result` gives an answer or the time-out.
+    static func drive<Result: Sendable>(_ options: Options, mode: InitiatorMode, random: any RandomSource, logger: Logger,
+                                        group: any EventLoopGroup, timedOut: Result,
+                                        result: @escaping @Sendable (GroupMemberInitiator) -> Result?) async throws(GatewayError) -> Result {
         guard options.preSharedKey != nil || options.credential != nil else {
             throw .secrets("a member authenticates with a pre-shared key or a certificate")
         }
@@ -128,31 +139,29 @@ public enum MemberClient {
         }
         let engine: GroupMemberInitiator
         do {
-            engine = try GroupMemberInitiator(configuration: GroupMemberConfiguration(
+            var configuration = GroupMemberConfiguration(
                 server: options.server, localEndpoint: local, groupID: options.groupID, identity: options.identity,
                 preSharedKey: options.preSharedKey, credential: options.credential, trustAnchors: options.trustAnchors,
                 proposals: options.proposals,
-                senderIDsRequested: options.senderIDsRequested), random: random)
+                senderIDsRequested: options.senderIDsRequested)
+            configuration.mode = mode
+            engine = try GroupMemberInitiator(configuration: configuration, random: random)
         } catch {
             try? await channel.close()
             throw .engine("\(error)")
         }
-        let promise = loop.makePromise(of: Outcome.self)
+        let promise = loop.makePromise(of: Result.self)
         let route: EngineDriver<GroupMemberInitiator>.Route = options.transport == .tcp
             ? .stream(channel) : .datagram(channel, port: .gdoi, marker: options.nonESPMarker)
         let timeout = options.timeoutMilliseconds
         loop.execute {
             driver.afterStep = { member in
-                if let holdings = member.holdings {
-                    promise.succeed(.registered(holdings))
-                } else if let failure = member.failure {
-                    promise.succeed(.failed(failure))
-                }
+                if let answer = result(member) { promise.succeed(answer) }
             }
             driver.install(engine, defaultRoute: route) { member, now in member.start(now: now) }
         }
-        let deadline = loop.scheduleTask(in: .milliseconds(timeout)) { promise.succeed(.failed(.timedOut)) }
-        let outcome = (try? await promise.futureResult.get()) ?? .failed(.timedOut)
+        let deadline = loop.scheduleTask(in: .milliseconds(timeout)) { promise.succeed(timedOut) }
+        let outcome = (try? await promise.futureResult.get()) ?? timedOut
         deadline.cancel()
         try? await loop.submit { driver.stop() }.get()
         try? await channel.close()

@@ -1,4 +1,5 @@
 import Foundation
+import GroupKeyCrypto
 import GroupPolicy
 
 /// The groups a key server serves, shared by its GDOI and G-IKEv2 engines: one `GroupState` per
@@ -41,5 +42,16 @@ public final class GroupDirectory: @unchecked Sendable {
         let result = try body(&copy)
         groups[index] = copy
         return result
+    }
+
+    /// Admits a member in place. `withGroup` changes a copy, so every admission would copy the
+    /// group's member list and set (quadratic in the members); `GroupState.admit` throws before it
+    /// changes anything, so nothing needs undoing and the state can change where it lies.
+    public func admit(member: String, senderIDCount: UInt32?, random: some RandomSource,
+                      toGroup name: String) throws(GroupStateError) -> GroupState.Admission {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let index = groups.firstIndex(where: { $0.name == name }) else { throw .unknownGroup(name) }
+        return try groups[index].admit(member: member, senderIDCount: senderIDCount, random: random)
     }
 }

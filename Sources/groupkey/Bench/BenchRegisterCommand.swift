@@ -8,10 +8,12 @@ import GroupPolicy
 import GroupState
 import Logging
 
-/// `groupkey bench register`: an in-process GCKS on 127.0.0.1 (port chosen by the system) and a
-/// load generator of C member engines at a time registering N members in all, over loopback
-/// UDP or TCP. Reports registrations per second (median of the runs) and how much the process's
-/// resident memory grew per registered member while the GCKS held their registration SAs.
+/// `groupkey bench register`: an in-process GCKS on 127.0.0.1 and a load generator of C member
+/// engines at a time registering N members in all, over loopback UDP or TCP. Reports
+/// registrations per second (median of the runs) and how much the process's resident memory grew
+/// per registered member while the GCKS held their registration SAs. With `--strongswan`, the same
+/// generator and suite also open N childless IKE SAs (IKE_SA_INIT + IKE_AUTH, RFC 6023) with our
+/// GCKS and with a strongSwan responder, and the rates are printed side by side with the ratio.
 struct BenchRegisterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
@@ -30,31 +32,99 @@ struct BenchRegisterCommand: AsyncParsableCommand {
     @Option(help: "Timed runs, each against a fresh server; the median is reported.")
     var runs: Int = 3
 
+    @Option(help: "UDP port of the in-process key server on 127.0.0.1 (0: any free port).")
+    var port: Int = 0
+
+    @Option(help: ArgumentHelp(
+        "DEBUG ONLY: append the keys of every IKE SA to FILE as Wireshark ikev2_decryption_table lines.",
+        discussion: "For scripts/interop/tshark-registration-check.sh; the benchmark group's PSK is random per run."))
+    var ikeKeyLog: String?
+
+    @Option(help: "pid of the strongSwan charon (the responder script writes it to DIR/charon.pid), to report its CPU time per IKE SA.")
+    var strongswanPid: Int32?
+
+    @Option(help: "Load generator over UDP: shared (one socket per concurrent worker) or per-member (a MemberClient socket and driver per registration, as before).")
+    var generator: String = "shared"
+
+    @Option(help: ArgumentHelp(
+        "ADDR:PORT of a strongSwan responder started by scripts/interop/strongswan-ikev2-responder.sh: also time childless IKE SAs with it and with our GCKS.",
+        discussion: "Identity bench.example, that script's PSK, the same suite and generator."))
+    var strongswan: String?
+
     func validate() throws {
         guard (1...50_000).contains(members) else { throw ValidationError("--members must be 1...50000") }
         guard (1...1_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1000") }
         guard MemberClient.Transport(rawValue: transport) != nil else { throw ValidationError("--transport is udp or tcp") }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard ["shared", "per-member"].contains(generator) else { throw ValidationError("--generator is shared or per-member") }
+        if let strongswan {
+            guard (try? ListenAddress(parsing: strongswan)) != nil else { throw ValidationError("--strongswan \(strongswan) is not ADDR:PORT") }
+            guard transport == "udp" else { throw ValidationError("--strongswan compares over UDP only") }
+        }
     }
 
     func run() async throws {
         let transport = MemberClient.Transport(rawValue: self.transport) ?? .udp
+        let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
+        let registration = try await series("registration", runs: runs) {
+            try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport, port: port,
+                                       keyLog: keyLog, sharedSockets: generator == "shared").run()
+        }
+        print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
+                     transport.rawValue, members, concurrency, registration.rate, runs, registration.growth))
+        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback; generator: \(generator)")
+        guard let strongswan, let address = try? ListenAddress(parsing: strongswan) else { return }
+        let ours = try await series("childless, groupkey", runs: runs) {
+            try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
+                                       keyLog: nil, mode: .childless, sharedSockets: generator == "shared").run()
+        }
+        let theirs = try await series("childless, strongSwan", runs: runs) {
+            try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
+                                       keyLog: nil, mode: .childlessExternal(address.endpoint),
+                                       sharedSockets: generator == "shared", responderPID: strongswanPid).run()
+        }
+        print(String(format: "childless IKE SAs (IKE_SA_INIT + IKE_AUTH, RFC 6023), N=%d C=%d, medians of %d: groupkey %.1f/s, strongSwan %.1f/s, ratio %.2f",
+                     members, concurrency, runs, ours.rate, theirs.rate, ours.rate / max(theirs.rate, 1e-9)))
+        print(String(format: "groupkey registrations (GSA_AUTH) / strongSwan childless IKE SAs: %.2f", registration.rate / max(theirs.rate, 1e-9)))
+        // CPU per IKE SA: the strongSwan series' own-process CPU is the generator alone, so our
+        // GCKS's share is the childless series' minus it.
+        let generatorCPU: Double = theirs.cpu
+        let gcks: Double = ours.cpu - generatorCPU
+        var line = String(format: "CPU per childless IKE SA (medians): generator %.0f µs; groupkey GCKS %.0f µs (process %.0f µs minus generator)",
+                          generatorCPU, gcks, ours.cpu)
+        if let charon = theirs.responderCPU {
+            line += String(format: "; strongSwan charon %.0f µs; CPU ratio strongSwan/groupkey %.2f", charon, charon / max(gcks, 1))
+        }
+        print(line)
+        print(String(format: "CPU per registration (GSA_AUTH, process incl. generator): %.0f µs; GCKS share about %.0f µs",
+                     registration.cpu, registration.cpu - generatorCPU))
+    }
+
+    /// Runs `load` `runs` times, printing each; the medians of rate and resident growth.
+    private func series(_ name: String, runs: Int, _ load: () async throws -> RegistrationLoad.Result) async throws
+        -> (rate: Double, growth: Double, cpu: Double, responderCPU: Double?) {
         var rates: [Double] = []
         var growths: [Double] = []
+        var cpu: [Double] = []
+        var responderCPU: [Double] = []
         for run in 1...runs {
-            let result = try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport).run()
+            let result = try await load()
             guard result.failures == 0 else {
-                FileHandle.standardError.write(Data("Error: run \(run): \(result.failures) of \(members) registrations failed, first: \(result.firstFailure ?? "?")\n".utf8))
+                FileHandle.standardError.write(Data("Error: \(name) run \(run): \(result.failures) of \(members) failed, first: \(result.firstFailure ?? "?")\n".utf8))
                 throw ExitCode(CLIExitCode.findings)
             }
             rates.append(result.registrationsPerSecond)
             growths.append(result.residentGrowthPerMember)
-            print(String(format: "run %d: %.1f registrations/s, %.0f octets resident per member", run,
-                         result.registrationsPerSecond, result.residentGrowthPerMember))
+            cpu.append(result.processCPUPerMember * 1e6)
+            if let responder = result.responderCPUPerMember { responderCPU.append(responder * 1e6) }
+            var line = String(format: "%@ run %d: %.1f/s, %.0f octets resident per member, CPU per member: this process %.0f µs",
+                              name, run, result.registrationsPerSecond, result.residentGrowthPerMember, result.processCPUPerMember * 1e6)
+            if let responder = result.responderCPUPerMember { line += String(format: ", responder %.0f µs", responder * 1e6) }
+            print(line)
         }
-        print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
-                     transport.rawValue, members, concurrency, BenchmarkRunner.median(rates), runs, BenchmarkRunner.median(growths)))
-        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback")
+        return (BenchmarkRunner.median(rates), BenchmarkRunner.median(growths), BenchmarkRunner.median(cpu),
+                responderCPU.isEmpty ? nil : BenchmarkRunner.median(responderCPU))
     }
 }
 
@@ -63,6 +133,26 @@ struct RegistrationLoad {
     let members: Int
     let concurrency: Int
     let transport: MemberClient.Transport
+    var port: Int = 0
+    var keyLog: IKEKeyLogFile?
+    var mode: Mode = .registration
+    /// UDP members share one socket per worker (RegisterLoadGenerator) instead of one
+    /// `MemberClient` socket and driver each.
+    var sharedSockets = true
+    /// The external responder's pid, to read its CPU time (Linux /proc).
+    var responderPID: Int32?
+
+    enum Mode {
+        /// IKE_SA_INIT + GSA_AUTH with our GCKS.
+        case registration
+        /// IKE_SA_INIT + childless IKE_AUTH with our GCKS.
+        case childless
+        /// IKE_SA_INIT + childless IKE_AUTH with a responder already running there (strongSwan).
+        case childlessExternal(EndpointAddress)
+    }
+
+    /// The PSK of scripts/interop/strongswan-ikev2-responder.sh for bench.example.
+    static let strongSwanPSK = SecretBytes(Array("interop-psk-0123456789".utf8))
 
     struct Result {
         var registrationsPerSecond: Double
@@ -72,6 +162,11 @@ struct RegistrationLoad {
         var residentGrowthPerMember: Double
         var failures: Int
         var firstFailure: String?
+        /// CPU time (user + system) per member of this process (GCKS and generator, or the
+        /// generator alone against strongSwan) and of the external responder, if its pid is known:
+        /// on a shared machine these say more than the wall-clock rate.
+        var processCPUPerMember: Double = 0
+        var responderCPUPerMember: Double?
     }
 
     /// The benchmark group: the same keys for everyone, a registration suite of X25519,
@@ -122,6 +217,13 @@ struct RegistrationLoad {
     }
 
     func run() async throws -> Result {
+        if case .childlessExternal(let target) = mode {
+            let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
+                                                identity: MemberClient.memberIdentification("bench.example"),
+                                                preSharedKey: Self.strongSwanPSK, proposals: [Self.proposal], senderIDsRequested: nil,
+                                                nonESPMarker: true, timeoutMilliseconds: 60_000)
+            return await timed(template: template, stop: {})
+        }
         let psk = try SystemRandom().secret(32)
         var pskText = ""
         for byte in psk.unsafeCopyBytes() { pskText += String(format: "%02x", byte) }
@@ -130,33 +232,61 @@ struct RegistrationLoad {
                                             file: "bench-secrets") { _ throws(GatewayError) in pem }
         let directory = try GroupCatalog.load(policies: [PolicyValidator.Input(name: "bench-4343.xml", bytes: Array(Self.policy.utf8))],
                                               secrets: secrets, environment: [:], random: SystemRandom())
-        let loopback = try ListenAddress(parsing: "127.0.0.1:0")
+        let loopback = try ListenAddress(parsing: "127.0.0.1:\(port)")
         let server = try await GatewayServer.start(configuration: .init(listen: [loopback], tcpListen: transport == .tcp ? [loopback] : [],
                                                                         logger: Self.quietLogger,
-                                                                        maximumTCPConnections: max(1_024, concurrency * 2)),
+                                                                        maximumTCPConnections: max(1_024, concurrency * 2),
+                                                                        ikeKeyLog: keyLog),
                                                    directory: directory)
         let target = transport == .tcp ? server.boundTCPAddresses[0] : server.boundAddresses[0]
         let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
                                             identity: MemberClient.memberIdentification("bench.example"), preSharedKey: psk,
                                             proposals: [Self.proposal], transport: transport, timeoutMilliseconds: 60_000)
+        return await timed(template: template) {
+            let statistics = await server.statistics()
+            // Retransmitted requests show lost or late datagrams: each costs the member 1 s or more.
+            if statistics.retransmissionsAnswered > 0 || statistics.datagramsDropped > 0 {
+                print("  key server: \(statistics.retransmissionsAnswered) retransmitted request(s) answered, "
+                      + "\(statistics.datagramsDropped) datagram(s) dropped")
+            }
+            await server.stop()
+        }
+    }
+
+    /// A warm-up round, then N timed registrations (or childless IKE SAs), C at a time.
+    private func timed(template: MemberClient.Options, stop: () async -> Void) async -> Result {
         // A warm-up round of C untimed members first, so the figures leave out one-time costs
         // (sockets, lazily built OpenSSL objects, the allocator's first arenas).
         _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup")
         let residentBefore = ResidentMemory.octets()
+        let cpuBefore = CPUTime.process(), responderBefore = responderPID.flatMap(CPUTime.of)
         let clock = ContinuousClock()
         let start = clock.now
         let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm")
         let elapsed = (clock.now - start).seconds
+        let cpuAfter = CPUTime.process(), responderAfter = responderPID.flatMap(CPUTime.of)
         let residentAfter = ResidentMemory.octets()
-        await server.stop()
-        return Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
-                      residentGrowthPerMember: Double(max(0, residentAfter - residentBefore)) / Double(members),
-                      failures: failures, firstFailure: firstFailure)
+        await stop()
+        var result = Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
+                            residentGrowthPerMember: Double(max(0, residentAfter - residentBefore)) / Double(members),
+                            failures: failures, firstFailure: firstFailure)
+        result.processCPUPerMember = (cpuAfter - cpuBefore) / Double(members)
+        if let responderBefore, let responderAfter { result.responderCPUPerMember = (responderAfter - responderBefore) / Double(members) }
+        return result
     }
 
     /// Registers one member per index, `concurrency` at a time; the failure count and the first reason.
     private func register(_ indices: Range<Int>, template: MemberClient.Options, prefix: String) async -> (Int, String?) {
         let concurrency = self.concurrency
+        if transport == .udp && sharedSockets {
+            let initiatorMode: InitiatorMode
+            switch mode {
+            case .registration: initiatorMode = .groupRegistration
+            case .childless, .childlessExternal: initiatorMode = .childlessIKEAuth
+            }
+            return await RegisterLoadGenerator.run(indices, workers: concurrency, template: template, mode: initiatorMode,
+                                                   prefix: prefix)
+        }
         return await withTaskGroup(of: (Int, String?).self) { group in
             for worker in 0..<min(concurrency, indices.count) {
                 group.addTask {
@@ -166,15 +296,9 @@ struct RegistrationLoad {
                     for index in stride(from: indices.lowerBound + worker, to: indices.upperBound, by: concurrency) {
                         var options = template
                         options.identity = MemberClient.memberIdentification("\(prefix)-\(index).bench.example")
-                        let outcome: MemberClient.Outcome
-                        do { outcome = try await MemberClient.join(options, logger: Self.quietLogger) } catch {
+                        if let failure = await attempt(options) {
                             failed += 1
-                            first = first ?? "\(error)"
-                            continue
-                        }
-                        if case .failed(let error) = outcome {
-                            failed += 1
-                            first = first ?? "\(error)"
+                            first = first ?? failure
                         }
                     }
                     return (failed, first)
@@ -188,6 +312,44 @@ struct RegistrationLoad {
             }
             return (total, first)
         }
+    }
+}
+
+extension RegistrationLoad {
+    /// One registration or childless IKE SA; the reason when it failed.
+    func attempt(_ options: MemberClient.Options) async -> String? {
+        do {
+            switch mode {
+            case .registration:
+                if case .failed(let error) = try await MemberClient.join(options, logger: Self.quietLogger) { return "\(error)" }
+            case .childless, .childlessExternal:
+                if case .failed(let error) = try await MemberClient.establishChildlessIKESA(options, logger: Self.quietLogger) {
+                    return "\(error)"
+                }
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+}
+
+/// CPU time consumed, in seconds (user + system).
+enum CPUTime {
+    static func process() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Another process's, from /proc/PID/stat (utime and stime, fields 14 and 15, in clock ticks).
+    static func of(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After "pid (comm)": field 3 is state, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
 
