@@ -38,6 +38,10 @@ public final class GatewayServer: Sendable {
         /// for Wireshark (IKEKeyLogFile). With the demo secrets it can only ever be used on loopback,
         /// since `start` refuses those anywhere else.
         public var ikeKeyLog: IKEKeyLogFile?
+        /// The control socket's path (ControlSocket; `groupkey serve --control`); nil: none.
+        public var controlSocketPath: String?
+        /// Where `reload` (control socket, SIGHUP) reads the policies again; nil: reload refused.
+        public var policyLoader: GatewayPolicyLoader?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -69,13 +73,23 @@ public final class GatewayServer: Sendable {
     public let boundTCPAddresses: [EndpointAddress]
     private let channels: [any Channel]
     private let driver: EngineDriver<GCKSResponder>
+    private let control: ControlService<GIKEv2GroupOperations>
+    /// The control socket, when one was asked for (removed again at `stop`).
+    public let controlSocketPath: String?
+    private let controlChannel: (any Channel)?
+    private let metricsTask: RepeatedTask?
 
     private init(boundAddresses: [EndpointAddress], boundTCPAddresses: [EndpointAddress], channels: [any Channel],
-                 driver: EngineDriver<GCKSResponder>) {
+                 driver: EngineDriver<GCKSResponder>, control: ControlService<GIKEv2GroupOperations>,
+                 controlSocketPath: String?, controlChannel: (any Channel)?, metricsTask: RepeatedTask?) {
         self.boundAddresses = boundAddresses
         self.boundTCPAddresses = boundTCPAddresses
         self.channels = channels
         self.driver = driver
+        self.control = control
+        self.controlSocketPath = controlSocketPath
+        self.controlChannel = controlChannel
+        self.metricsTask = metricsTask
     }
 
     /// Binds every listener and starts serving `directory`. Refuses the bundled demo secrets on
@@ -152,14 +166,50 @@ public final class GatewayServer: Sendable {
         }
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
-        try? await loop.submit {
+        let control = ControlService(driver: driver, operations: GIKEv2GroupOperations(directory: directory), directory: directory,
+                                     loader: configuration.policyLoader, listening: listeners, metrics: GatewayMetrics())
+        var controlChannel: (any Channel)?
+        if let path = configuration.controlSocketPath {
+            do throws(GatewayError) {
+                try await ControlSocket.prepare(path: path, group: group)
+                controlChannel = try await ControlSocket.bind(path: path, on: loop) { line, reply in
+                    control.handle(line: line, reply: reply)
+                }
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw error
+            }
+        }
+        let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
+        let metricsTask = try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
-            driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
+            driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
-                                                            "groups": "\(served.joined(separator: " "))"])
+                                                            "groups": "\(served.joined(separator: " "))",
+                                                            "control": "\(configuration.controlSocketPath ?? "none")"])
+            return loop.scheduleRepeatedTask(initialDelay: housekeeping, delay: housekeeping) { _ in control.refreshMetrics() }
         }.get()
-        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver)
+        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver,
+                             control: control, controlSocketPath: configuration.controlSocketPath,
+                             controlChannel: controlChannel, metricsTask: metricsTask)
+    }
+
+    /// Carries out one control request in process (what the control socket does for a client).
+    public func control(_ request: ControlRequest) async -> ControlResponse {
+        let control = self.control
+        let promise = driver.eventLoop.makePromise(of: ControlResponse.self)
+        driver.eventLoop.execute {
+            control.handle(line: Array(ControlProtocol.encode(request).dropLast())) { promise.succeed($0) }
+        }
+        return (try? await promise.futureResult.get())
+            ?? ControlResponse(error: ControlFailure(.internalError, "the server stopped before answering"))
+    }
+
+    /// Re-reads the policies (SIGHUP; `groupkey reload` does the same over the control socket).
+    public func reload() async -> ReloadReport {
+        let response = await control(.reload)
+        return response.reload ?? ReloadReport(applied: false, diagnostics: [response.error?.description ?? "no answer"])
     }
 
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
@@ -197,10 +247,18 @@ public final class GatewayServer: Sendable {
         return (try? await driver.eventLoop.submit { driver.unclassifiedDropped }.get()) ?? 0
     }
 
-    /// Stops the timers, then closes every listener.
+    /// Stops the timers, then closes every listener and removes the control socket.
     public func stop() async {
         let driver = self.driver
-        try? await driver.eventLoop.submit { driver.stop() }.get()
+        let metricsTask = self.metricsTask
+        try? await driver.eventLoop.submit {
+            metricsTask?.cancel()
+            driver.stop()
+        }.get()
         for channel in channels { try? await channel.close() }
+        if let controlChannel {
+            try? await controlChannel.close()
+            if let controlSocketPath { unlink(controlSocketPath) }
+        }
     }
 }

@@ -7,8 +7,9 @@ import LKH
 /// The GDOI and G-IKEv2 engines both read and change a group only through this value, so a GDOI
 /// member and a G-IKEv2 member of one group hold the same SPIs and key octets.
 public struct GroupState: Sendable {
-    public let definition: GroupDefinition
-    public let secrets: GroupSecrets
+    /// `var` only for a policy reload (`adopt(definition:secrets:)`).
+    public internal(set) var definition: GroupDefinition
+    public internal(set) var secrets: GroupSecrets
     public private(set) var dataSecuritySAs: [DataSecuritySA]
     public private(set) var rekeySA: RekeySA?
     public private(set) var keyTree: LKHTree?

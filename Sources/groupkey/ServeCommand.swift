@@ -57,6 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Off by default. The file (mode 0600) holds live key material (SK_ei, SK_er, SK_ai, SK_ar): use it to check a capture with tshark, never in production. Like the demo group itself, refused off loopback with the demo secrets."))
     var ikeKeyLog: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The control socket `status`, `rekey`, `evict` and `reload` talk to.",
+        discussion: "Default: /run/groupkey/control.sock as root, else $XDG_RUNTIME_DIR/groupkey.sock, else $TMPDIR/groupkey-UID/control.sock. Mode 0600; a stale socket is replaced, a live one refused.",
+        valueName: "path"))
+    var control: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -80,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try ListenAddress(parsing: text)
             }
             let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
-            let directory = try loadDirectory()
+            let directory = try Self.loadDirectory(policies: policies, secrets: secrets)
             var credential: SignatureCredential?
             if let cert, let key {
                 credential = try CredentialFiles.credential(certificatePEM: try CredentialFiles.read(cert),
@@ -90,10 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
             if let keyLog {
                 logger.warning("writing IKE SA keys for debugging", metadata: ["code": "GW-IKE-KEY-LOG", "file": "\(keyLog.path)"])
             }
-            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
-                                                                        identity: MemberClient.memberIdentification(id), logger: logger,
-                                                                        credential: credential, ikeKeyLog: keyLog),
-                                                   directory: directory)
+            var configuration = GatewayServer.Configuration(listen: addresses, tcpListen: tcpAddresses,
+                                                            identity: MemberClient.memberIdentification(id), logger: logger,
+                                                            credential: credential, ikeKeyLog: keyLog)
+            configuration.controlSocketPath = control ?? ControlSocket.defaultPath()
+            let (policies, secrets) = (self.policies, self.secrets)
+            configuration.policyLoader = { () throws(GatewayError) in try Self.loadDirectory(policies: policies, secrets: secrets) }
+            server = try await GatewayServer.start(configuration: configuration, directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             if case .socket = error { throw ExitCode(CLIExitCode.findings) }
@@ -106,12 +115,32 @@ struct ServeCommand: AsyncParsableCommand {
         for address in server.boundTCPAddresses {
             FileHandle.standardOutput.write(Data("listening on tcp \(address)\n".utf8))
         }
+        if let path = server.controlSocketPath {
+            FileHandle.standardOutput.write(Data("control socket \(path)\n".utf8))
+        }
+        let hangups = Self.reloadOnHangup(server, logger: logger)
         await Self.waitForTerminationSignal()
+        hangups.cancel()
         logger.info("stopping", metadata: ["code": "GW-STOPPING"])
         await server.stop()
     }
 
-    private func loadDirectory() throws(GatewayError) -> GroupDirectory {
+    /// SIGHUP re-reads the policies, as `groupkey reload` does.
+    private static func reloadOnHangup(_ server: GatewayServer, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)  // let the dispatch source see it instead of the default handler
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            Task {
+                let report = await server.reload()
+                logger.notice("SIGHUP reload", metadata: ["code": "GW-SIGHUP", "applied": "\(report.applied)",
+                                                          "diagnostics": "\(report.diagnostics.joined(separator: "; "))"])
+            }
+        }
+        source.resume()
+        return source
+    }
+
+    private static func loadDirectory(policies: String?, secrets: String?) throws(GatewayError) -> GroupDirectory {
         guard let policies else { return try GroupCatalog.demo(random: SystemRandom(), nowMilliseconds: Self.nowMilliseconds) }
         let inputs = PolicyInputs.collect([policies])
         if let unreadable = inputs.unreadable.first { throw .policy("\(unreadable.file): \(unreadable.message)") }

@@ -1,0 +1,195 @@
+import EngineCore
+import GroupKeyCrypto
+import GroupPolicy
+import GroupState
+import LKH
+
+/// What the control socket asks of the engines, so the control plane is written once and each
+/// engine (G-IKEv2 now, GDOI or a combined engine later) is one adapter. Every method is called on
+/// the engine's event loop with the engine in hand (engines are confined there, EngineDriver);
+/// the actions returned are performed by the driver like any other engine output.
+public protocol GroupOperations: SendableMetatype {
+    associatedtype Engine
+
+    /// Every served group as `status` shows it.
+    func groupStatus(engine: Engine, now: EngineTime) -> [GroupStatus]
+
+    /// Rekeys a group now, evicting `request.evicting` if any. A dry run changes nothing and
+    /// returns no action. Unknown group or member: nothing changes.
+    mutating func rekey(_ request: RekeyRequest, engine: inout Engine, now: EngineTime) throws(ControlFailure) -> RekeyOutcome
+
+    /// A reload removed `group`: tell its members (Delete, where the engine can) and forget it.
+    mutating func groupRemoved(_ group: String, engine: inout Engine, now: EngineTime) -> [Action]
+
+    /// The engine's own counters (registrations, failures, retransmissions, drops, rekeys).
+    func counters(engine: Engine) -> GatewayCounters
+}
+
+/// One operator (or reload) rekey.
+public struct RekeyRequest: Sendable, Equatable {
+    public enum Reason: String, Sendable {
+        /// `groupkey rekey`.
+        case operatorRequest = "operator"
+        /// `groupkey evict`.
+        case eviction = "eviction"
+        /// A reload changed what the TEKs are made of (ReloadPlan).
+        case policyChange = "policy-change"
+    }
+
+    public var group: String
+    public var evicting: [String]
+    public var reason: Reason
+    public var dryRun: Bool
+
+    public init(group: String, evicting: [String] = [], reason: Reason, dryRun: Bool) {
+        self.group = group
+        self.evicting = evicting
+        self.reason = reason
+        self.dryRun = dryRun
+    }
+}
+
+/// What a rekey carried (or would carry) and what the driver must do to send it.
+public struct RekeyOutcome: Sendable {
+    public var preview: RekeyPreview
+    public var actions: [Action]
+
+    public init(preview: RekeyPreview, actions: [Action]) {
+        self.preview = preview
+        self.actions = actions
+    }
+}
+
+/// The parts of status and rekey previews that only need the protocol-neutral `GroupState`, shared
+/// by every adapter.
+public enum GroupStateReport {
+    /// One group's status; members' protocols come from `protocolOf` (the engine knows them).
+    public static func status(of group: GroupState, now: EngineTime, lastRekey: Int64?,
+                              protocolOf: (String) -> String) -> GroupStatus {
+        let definition = group.definition
+        let teks = group.dataSecuritySAs.map { tek in
+            let lifetime = Int64(tek.policy.lifetimeSeconds)
+            let ageSeconds = (now.milliseconds - tek.createdAtMilliseconds) / 1000
+            return TEKStatus(name: tek.policy.name, spi: hex(tek.spi), protocol: tek.policy.securityProtocol.rawValue,
+                             lifetimeSeconds: lifetime, remainingSeconds: lifetime - ageSeconds)
+        }
+        var rekeySA: RekeySAStatus?
+        if let rekey = group.rekeySA {
+            rekeySA = RekeySAStatus(spi: hex(rekey.spi), transport: rekey.policy.transport.rawValue,
+                                    destination: destination(of: rekey.policy), nextMessageID: rekey.nextMessageID,
+                                    lifetimeSeconds: Int64(rekey.policy.lifetimeSeconds))
+        }
+        // The next scheduled rekey: the earliest TEK expiry less the lead time (RFC 9838 §2.4:
+        // the replacement is sent before the old SA expires).
+        let lead = Int64(definition.rekey?.leadTimeSeconds ?? RekeyPolicy.defaultLeadTimeSeconds)
+        let nextRekey = group.rekeySA == nil ? nil : group.dataSecuritySAs.map { tek in
+            tek.createdAtMilliseconds / 1000 + Int64(tek.policy.lifetimeSeconds) - lead
+        }.min()
+        let tree = group.keyTree.map { tree in
+            KeyTreeStatus(degree: tree.shape.degree, depth: tree.shape.depth, capacity: tree.shape.leafCount,
+                          members: tree.memberCount)
+        }
+        return GroupStatus(name: group.name, protocols: definition.protocols.tokens,
+                           members: group.members.map { MemberStatus(identity: $0, protocol: protocolOf($0)) },
+                           dataSecuritySAs: teks, rekeySA: rekeySA, lastRekey: lastRekey, nextRekey: nextRekey,
+                           keyTree: tree)
+    }
+
+    /// What `request` would carry, computed on a copy of the group (an eviction runs on a copy of
+    /// the key tree, so the wrap count is the real one), with the message size estimated.
+    public static func preview(_ request: RekeyRequest, group: GroupState) throws(ControlFailure) -> RekeyPreview {
+        var resolved: [String] = []
+        for given in request.evicting { resolved.append(try resolveMember(given, in: group)) }
+        let evicting = Array(Set(resolved)).sorted()
+        let evictedSet = Set(evicting)
+        let readers = group.members.filter { !evictedSet.contains($0) }.sorted()
+        var notes: [String] = []
+        guard let rekey = group.rekeySA else {
+            throw ControlFailure(.unsupported, "group \(group.name) has no rekey SA in its policy: members are rekeyed only when they re-register")
+        }
+        let keyLength = rekey.keyWrapKeyLength
+        // A membership change carries no new TEK; the TEK follows under the new KEK
+        // (ARCHITECTURE.md "The shared key hierarchy"; RFC 9838 §3.2.1, RFC 6407 §7.4.1).
+        let newTEKs = evicting.isEmpty ? group.dataSecuritySAs.count : 0
+        var wraps = newTEKs
+        var octets = RekeySizeEstimate.base + newTEKs * RekeySizeEstimate.tekPolicy
+            + group.dataSecuritySAs.prefix(newTEKs).reduce(0) { $0 + RekeySizeEstimate.wrapped($1.keyMaterial.count) }
+        if !evicting.isEmpty {
+            if var tree = group.keyTree {
+                do {
+                    let plan = try tree.evict(evicting.map(LKHMemberID.init), random: SystemRandom())
+                    wraps += plan.wraps.count
+                    octets += plan.wraps.count * RekeySizeEstimate.wrapped(keyLength)
+                } catch {
+                    throw ControlFailure(.unknownMember, "key tree of \(group.name): \(error)")
+                }
+            } else {
+                // Without a key tree the new KEK must reach each remaining member on its own
+                // registration SA (GSA_INBAND_REKEY, RFC 9838 §2.4.2): one wrap per reader.
+                wraps += readers.count
+                notes.append("no key tree in the policy: the new rekey SA goes to each remaining member separately")
+            }
+            // The new rekey SA itself (its KEYMAT wrapped under the new root).
+            wraps += 1
+            octets += RekeySizeEstimate.rekeyPolicy + RekeySizeEstimate.wrapped(rekey.keyMaterial.count)
+        }
+        if case .digitalSignature(let algorithm, _)? = group.definition.rekey?.authentication {
+            octets += RekeySizeEstimate.auth(algorithm)
+        }
+        let destination: String
+        switch rekey.policy.transport {
+        case .multicast: destination = "multicast " + (Self.destination(of: rekey.policy) ?? "(no destination)")
+        case .unicast: destination = "unicast to \(readers.count) member(s)"
+        }
+        return RekeyPreview(group: group.name, reason: request.reason.rawValue, dryRun: request.dryRun, newTEKs: newTEKs,
+                            wrappedKeys: wraps, messageOctets: octets, sizeIsEstimate: true, readers: readers,
+                            evicted: evicting, destination: destination, notes: notes)
+    }
+
+    /// The stored member name `given` names: the stored form itself (`id2:alice`, as status shows
+    /// it) or, when unambiguous, just the identity text (`alice`, as `member join --id` took it).
+    public static func resolveMember(_ given: String, in group: GroupState) throws(ControlFailure) -> String {
+        if group.members.contains(given) { return given }
+        let matches = group.members.filter { stored in
+            guard let colon = stored.firstIndex(of: ":") else { return false }
+            return stored[stored.index(after: colon)...] == given
+        }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0: throw ControlFailure(.unknownMember, "\(given) is not a member of group \(group.name)")
+        default: throw ControlFailure(.unknownMember, "\(given) names several members of \(group.name): \(matches.joined(separator: ", ")); give one of these")
+        }
+    }
+
+    static func destination(of policy: RekeyPolicy) -> String? {
+        guard let address = policy.destination else { return nil }
+        let text = "\(address)"
+        return text.contains(":") ? "[\(text)]:\(policy.port)" : "\(text):\(policy.port)"
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
+/// Octet counts of a GSA_REKEY's parts (RFC 9838 §2.4.1, §4), for previews before the message is
+/// built: the header, the SK payload with a 16-octet IV, worst-case padding and a 16-octet ICV,
+/// the GSA and KD payload headers, a TEK policy with two traffic selectors and its transforms, and
+/// a wrapped key (RFC 3394: 8 octets longer) with its attribute headers and Key ID.
+enum RekeySizeEstimate {
+    static let base = 28 + 4 + 16 + 16 + 16 + 4 + 4
+    static let tekPolicy = 8 + 2 * 24 + 4 * 8 + 8
+    static let rekeyPolicy = 8 + 2 * 24 + 5 * 8
+    static func wrapped(_ keyLength: Int) -> Int { keyLength + 8 + 4 + 4 + 4 }
+    static func auth(_ algorithm: SignatureAlgorithm) -> Int {
+        let signature: Int
+        switch algorithm {
+        case .ecdsaP256SHA256: signature = 72
+        case .ecdsaP384SHA384: signature = 104
+        case .ecdsaP521SHA512: signature = 139
+        case .ed25519: signature = 64
+        default: signature = 256  // RSA-2048; larger keys sign larger
+        }
+        return 8 + 16 + signature  // AUTH header, RFC 7427 AlgorithmIdentifier length, signature
+    }
+}
