@@ -40,6 +40,9 @@ public final class GatewayServer: Sendable {
         public var ikeKeyLog: IKEKeyLogFile?
         /// The control socket's path (ControlSocket; `groupkey serve --control`); nil: none.
         public var controlSocketPath: String?
+        /// True for the default path: if it cannot be opened (another server holds it) the server
+        /// runs without a control socket and says so, rather than refusing to start.
+        public var controlSocketIsOptional = false
         /// Where `reload` (control socket, SIGHUP) reads the policies again; nil: reload refused.
         public var policyLoader: GatewayPolicyLoader?
 
@@ -176,22 +179,28 @@ public final class GatewayServer: Sendable {
                     control.handle(line: line, reply: reply)
                 }
             } catch {
-                for channel in channels { try? await channel.close() }
-                throw error
+                if configuration.controlSocketIsOptional {
+                    configuration.logger.warning("running without a control socket", metadata: ["code": "GW-NO-CONTROL", "reason": "\(error)"])
+                    controlChannel = nil
+                } else {
+                    for channel in channels { try? await channel.close() }
+                    throw error
+                }
             }
         }
         let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
+        let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let metricsTask = try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
             driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
                                                             "groups": "\(served.joined(separator: " "))",
-                                                            "control": "\(configuration.controlSocketPath ?? "none")"])
+                                                            "control": "\(controlPath ?? "none")"])
             return loop.scheduleRepeatedTask(initialDelay: housekeeping, delay: housekeeping) { _ in control.refreshMetrics() }
         }.get()
         return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver,
-                             control: control, controlSocketPath: configuration.controlSocketPath,
+                             control: control, controlSocketPath: controlPath,
                              controlChannel: controlChannel, metricsTask: metricsTask)
     }
 

@@ -100,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                             identity: MemberClient.memberIdentification(id), logger: logger,
                                                             credential: credential, ikeKeyLog: keyLog)
             configuration.controlSocketPath = control ?? ControlSocket.defaultPath()
+            configuration.controlSocketIsOptional = control == nil
             let (policies, secrets) = (self.policies, self.secrets)
             configuration.policyLoader = { () throws(GatewayError) in try Self.loadDirectory(policies: policies, secrets: secrets) }
             server = try await GatewayServer.start(configuration: configuration, directory: directory)
