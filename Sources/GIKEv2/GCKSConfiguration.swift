@@ -28,6 +28,9 @@ public struct GCKSConfiguration: Sendable {
     /// DEBUG ONLY, nil by default: called with the keys of every registration IKE SA as soon as
     /// they are derived, so an operator can hand them to Wireshark (`serve --ike-key-log`).
     public var ikeKeyLog: (@Sendable (IKEKeyLogRecord) -> Void)?
+    /// Whether `tick` performs the groups' scheduled rekeys (GCKSResponder+Rekey). Off until the
+    /// host creates its group states on the same clock it ticks the engine with.
+    public var scheduledRekeys = false
 
     public init(localEndpoint: EndpointAddress, identity: IdentificationPayload, cookieThreshold: Int = 1_000,
                 halfOpenLifetimeMilliseconds: Int64 = 30_000, registrationSALifetimeMilliseconds: Int64 = 600_000,

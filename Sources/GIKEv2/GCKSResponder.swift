@@ -82,6 +82,7 @@ public struct GCKSResponder: Sendable {
                 actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED", "registration IKE SA with \(session.peer) expired")))
             }
         }
+        if configuration.scheduledRekeys { actions += performDueRekeys(now: now) }
         return actions
     }
 

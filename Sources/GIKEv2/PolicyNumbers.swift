@@ -142,31 +142,34 @@ enum PolicyNumbers {
         }
         var rekeyOffer: RekeyOffer?
         let inband = group.rekeySA?.policy.transport == .unicast
-        if let rekey = group.rekeySA, !inband {
-            let policy = rekey.policy
-            let numbers = try transforms(policy.encryption, keyLength: policy.keyLength, integrity: policy.integrity)
-            guard let keyWrap = policy.keyWrap else { throw .invalidGroupPolicy("rekey SA without a key-wrap algorithm") }
-            let gcauth: UInt16 = rekey.signatureScheme == nil ? 1 : 2
-            let destination = policy.destination?.octets ?? [0, 0, 0, 0]
-            let anyAddress = [UInt8](repeating: 0, count: destination.count)
-            let allOnes = [UInt8](repeating: 0xFF, count: destination.count)
-            rekeyOffer = RekeyOffer(
-                spi: rekey.spi, transforms: numbers, keyWrap: AlgorithmCatalog.entry(keyWrap).id.rawValue, gcauth: gcauth,
-                signatureAlgorithmIdentifier: rekey.signatureScheme.map { SignatureAlgorithmIdentifier.encode($0) },
-                authKey: rekey.signingPublicKey,
-                // Source MAY be a wildcard (RFC 9838 §4.4.2); destination is the multicast
-                // address, UDP, one port.
-                source: SelectorNumbers(ipProtocol: 17, startPort: 0, endPort: 65535, startAddress: anyAddress, endAddress: allOnes),
-                destination: SelectorNumbers(ipProtocol: 17, startPort: policy.port, endPort: policy.port,
-                                             startAddress: destination, endAddress: destination),
-                lifetimeSeconds: policy.lifetimeSeconds, initialMessageID: rekey.nextMessageID,
-                keyMaterial: rekey.keyMaterial)
-        }
+        if let rekey = group.rekeySA, !inband { rekeyOffer = try self.rekeyOffer(rekey) }
         return GroupOffer(name: group.name, teks: teks, rekey: rekeyOffer,
                           activationDelay: group.groupWide.activationDelay, deactivationDelay: group.groupWide.deactivationDelay,
                           senderIDBits: group.groupWide.senderIDBits,
                           useTransportMode: group.definition.dataSecurity.contains { $0.mode == .transport },
                           inbandRekey: inband,
                           largestCipherKey: largest)
+    }
+
+    /// A rekey SA as the GSA KEK policy and its key bag carry it (registration and GSA_REKEY).
+    static func rekeyOffer(_ rekey: RekeySA) throws(GIKEv2Error) -> RekeyOffer {
+        let policy = rekey.policy
+        let numbers = try transforms(policy.encryption, keyLength: policy.keyLength, integrity: policy.integrity)
+        guard let keyWrap = policy.keyWrap else { throw .invalidGroupPolicy("rekey SA without a key-wrap algorithm") }
+        let gcauth: UInt16 = rekey.signatureScheme == nil ? 1 : 2
+        let destination = policy.destination?.octets ?? [0, 0, 0, 0]
+        let anyAddress = [UInt8](repeating: 0, count: destination.count)
+        let allOnes = [UInt8](repeating: 0xFF, count: destination.count)
+        return RekeyOffer(
+            spi: rekey.spi, transforms: numbers, keyWrap: AlgorithmCatalog.entry(keyWrap).id.rawValue, gcauth: gcauth,
+            signatureAlgorithmIdentifier: rekey.signatureScheme.map { SignatureAlgorithmIdentifier.encode($0) },
+            authKey: rekey.signingPublicKey,
+            // Source MAY be a wildcard (RFC 9838 §4.4.2); destination is the multicast
+            // address, UDP, one port.
+            source: SelectorNumbers(ipProtocol: 17, startPort: 0, endPort: 65535, startAddress: anyAddress, endAddress: allOnes),
+            destination: SelectorNumbers(ipProtocol: 17, startPort: policy.port, endPort: policy.port,
+                                         startAddress: destination, endAddress: destination),
+            lifetimeSeconds: policy.lifetimeSeconds, initialMessageID: rekey.nextMessageID,
+            keyMaterial: rekey.keyMaterial)
     }
 }

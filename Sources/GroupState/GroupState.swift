@@ -10,16 +10,19 @@ public struct GroupState: Sendable {
     /// `var` only for a policy reload (`adopt(definition:secrets:)`).
     public internal(set) var definition: GroupDefinition
     public internal(set) var secrets: GroupSecrets
-    public private(set) var dataSecuritySAs: [DataSecuritySA]
-    public private(set) var rekeySA: RekeySA?
-    public private(set) var keyTree: LKHTree?
+    // internal(set): GroupState+Rekey replaces TEKs, the rekey SA and the tree.
+    public internal(set) var dataSecuritySAs: [DataSecuritySA]
+    public internal(set) var rekeySA: RekeySA?
+    public internal(set) var keyTree: LKHTree?
     /// Present when some TEK uses a counter-mode cipher with Sender-IDs.
     public private(set) var senderIDs: SenderIDAllocator?
     public let groupWide: GroupWideValues
     /// Members admitted so far (registration identity), in order of admission.
-    public private(set) var members: [String] = []
+    public internal(set) var members: [String] = []
     /// The same identities as `members`, for constant-time membership on every registration.
-    private var memberSet: Set<String> = []
+    var memberSet: Set<String> = []
+    /// Rekey schedule, counters and member protocols (GroupState+Rekey.swift).
+    public internal(set) var lifecycle = RekeyLifecycle()
 
     public var name: String { definition.name }
 
@@ -55,6 +58,7 @@ public struct GroupState: Sendable {
         groupWide = GroupWideValues(activationDelay: definition.timing.activationDelay.map { UInt16(clamping: $0) },
                                     deactivationDelay: definition.timing.deactivationDelay.map { UInt16(clamping: $0) },
                                     senderIDBits: sidBits)
+        lifecycle.rekeySACreatedAtMilliseconds = nowMilliseconds
         if let rekey = definition.rekey {
             rekeySA = try Self.makeRekeySA(rekey, secrets: secrets, random: random)
         } else {
@@ -119,7 +123,7 @@ public struct GroupState: Sendable {
         return id
     }
 
-    private static func makeRekeySA(_ rekey: RekeyPolicy, secrets: GroupSecrets, random: some RandomSource) throws(GroupStateError) -> RekeySA {
+    static func makeRekeySA(_ rekey: RekeyPolicy, secrets: GroupSecrets, random: some RandomSource) throws(GroupStateError) -> RekeySA {
         guard let keyWrap = rekey.keyWrap else {
             throw .incompletePolicy("the rekey SA needs a key-wrap algorithm (RFC 9838 Fig. 16)")
         }
@@ -147,12 +151,12 @@ public struct GroupState: Sendable {
                        keyWrapKeyLength: wrapLength, signatureScheme: scheme, signingPublicKey: publicKey)
     }
 
-    private static func secret(_ count: Int, _ random: some RandomSource) throws(GroupStateError) -> SecretBytes {
+    static func secret(_ count: Int, _ random: some RandomSource) throws(GroupStateError) -> SecretBytes {
         do { return try random.secret(count) } catch { throw .incompletePolicy("random source failed: \(error)") }
     }
 
     /// A random SPI above 255 (0 is invalid and 1-255 reserved, RFC 4303 §2.1), distinct in the group.
-    private static func tekSPI(_ random: some RandomSource, avoiding used: [[UInt8]]) throws(GroupStateError) -> [UInt8] {
+    static func tekSPI(_ random: some RandomSource, avoiding used: [[UInt8]]) throws(GroupStateError) -> [UInt8] {
         for _ in 0..<64 {
             let spi: [UInt8]
             do { spi = try random.bytes(4) } catch { throw .incompletePolicy("random source failed: \(error)") }

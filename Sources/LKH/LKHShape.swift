@@ -6,8 +6,10 @@ public struct LKHShape: Sendable, Equatable {
     /// Edges from the root to a leaf; a member holds depth + 1 keys (its leaf up to the root).
     public let depth: Int
 
-    /// The largest position an LKH ID can name (RFC 6407 §5.6.3.1: 16 bits).
+    /// The largest position a GDOI LKH ID can name (RFC 6407 §5.6.3.1: 16 bits).
     public static let maximumPosition = Int(UInt16.max)
+    /// The largest position any tree may use (positions are 32-bit; see `LKHPosition`).
+    public static let maximumWidePosition = Int(UInt32.max)
 
     public init(degree: Int, depth: Int) throws {
         guard (2...16).contains(degree) else { throw LKHError.invalidShape("degree \(degree) is outside 2...16") }
@@ -16,8 +18,8 @@ public struct LKHShape: Sendable, Equatable {
         for _ in 0..<depth {
             level *= degree
             nodes += level
-            guard nodes <= Self.maximumPosition else {
-                throw LKHError.invalidShape("degree \(degree) depth \(depth) needs more than \(Self.maximumPosition) node IDs")
+            guard nodes <= Self.maximumWidePosition else {
+                throw LKHError.invalidShape("degree \(degree) depth \(depth) needs more than \(Self.maximumWidePosition) node IDs")
             }
         }
         self.degree = degree
@@ -34,6 +36,14 @@ public struct LKHShape: Sendable, Equatable {
         return try LKHShape(degree: degree, depth: depth)
     }
 
+    /// Nodes of the complete tree: the largest position it uses.
+    public var nodeCount: Int { firstLeaf + leafCount - 1 }
+
+    /// Whether every node has a GDOI LKH ID (16 bits, RFC 6407 §5.6.3.1). A binary tree holds at
+    /// most 32,768 members this way, degree 15 at most 50,625; larger groups keep LKH for
+    /// G-IKEv2 members only.
+    public var fitsGDOILKHIDs: Bool { nodeCount <= Self.maximumPosition }
+
     public var leafCount: Int {
         var leaves = 1
         for _ in 0..<depth { leaves *= degree }
@@ -46,13 +56,13 @@ public struct LKHShape: Sendable, Equatable {
     public func parent(of position: LKHPosition) -> LKHPosition? {
         let n = Int(position.rawValue)
         guard n > 1 else { return nil }
-        return LKHPosition(UInt16((n - 2) / degree + 1))
+        return LKHPosition(UInt32((n - 2) / degree + 1))
     }
 
     public func children(of position: LKHPosition) -> [LKHPosition] {
         let first = degree * (Int(position.rawValue) - 1) + 2
         guard first < firstLeaf + leafCount else { return [] }
-        return (first..<(first + degree)).map { LKHPosition(UInt16($0)) }
+        return (first..<(first + degree)).map { LKHPosition(UInt32($0)) }
     }
 
     public func isLeaf(_ position: LKHPosition) -> Bool { Int(position.rawValue) >= firstLeaf }
@@ -69,5 +79,5 @@ public struct LKHShape: Sendable, Equatable {
     }
 
     /// The n-th leaf (0-based).
-    public func leaf(at index: Int) -> LKHPosition { LKHPosition(UInt16(firstLeaf + index)) }
+    public func leaf(at index: Int) -> LKHPosition { LKHPosition(UInt32(firstLeaf + index)) }
 }

@@ -1,11 +1,18 @@
 import GroupKeyCrypto
 
 /// A node's place in the key tree: the 1-based index of a complete d-ary tree laid out
-/// breadth-first (root = 1; the children of n are d·(n−1)+2 … d·n+1). It is GDOI's 16-bit
-/// LKH ID (RFC 6407 §5.6.3.1), which is why trees are capped at 65,535 nodes.
+/// breadth-first (root = 1; the children of n are d·(n−1)+2 … d·n+1).
+///
+/// GDOI names a node by a 16-bit LKH ID (RFC 6407 §5.6.3.1), so a tree GDOI members can use has
+/// at most 65,535 nodes. No tree with 100,000 leaves fits that at any degree (it has more than
+/// 100,000 nodes), while G-IKEv2 names keys by 32-bit Key IDs (our serials, RFC 9838 §4.5.4) and
+/// never sees positions. Positions are therefore 32-bit; `gdoiLKHID` is nil above 65,535 and the
+/// GDOI engine refuses LKH for such a tree (`LKHShape.fitsGDOILKHIDs`).
 public struct LKHPosition: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: UInt16
-    public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+    public let rawValue: UInt32
+    public init(_ rawValue: UInt32) { self.rawValue = rawValue }
+    /// The GDOI LKH ID of this node, when it fits 16 bits.
+    public var gdoiLKHID: UInt16? { UInt16(exactly: rawValue) }
     public static let root = LKHPosition(1)
     public static func < (lhs: LKHPosition, rhs: LKHPosition) -> Bool { lhs.rawValue < rhs.rawValue }
     public var description: String { "node \(rawValue)" }

@@ -50,9 +50,13 @@ func reachable(from known: Set<UInt32>, wraps: [LKHWrap]) -> Set<UInt32> {
         #expect(shape.parent(of: LKHPosition(13)) == LKHPosition(4))
     }
 
-    @Test func shapesThatOverflowSixteenBitIDsAreRefused() throws {
-        #expect(throws: LKHError.self) { try LKHShape(degree: 2, depth: 16) }
+    @Test func shapesBeyondSixteenBitIDsAreGIKEv2Only() throws {
+        #expect(try LKHShape(degree: 2, depth: 15).fitsGDOILKHIDs)
+        #expect(try !LKHShape(degree: 2, depth: 16).fitsGDOILKHIDs)
         #expect(try LKHShape(degree: 2, depth: 15).leafCount == 32768)
+        #expect(try LKHShape.fitting(members: 100_000).depth == 17)
+        #expect(LKHPosition(65_536).gdoiLKHID == nil && LKHPosition(65_535).gdoiLKHID == 65_535)
+        #expect(throws: LKHError.self) { try LKHShape(degree: 2, depth: 32) }
         #expect(throws: LKHError.self) { try LKHShape(degree: 1, depth: 3) }
         #expect(try LKHShape.fitting(members: 1000).depth == 10)
         #expect(try LKHShape.fitting(members: 1024).depth == 10)
