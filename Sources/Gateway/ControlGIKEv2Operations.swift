@@ -1,40 +1,106 @@
 import EngineCore
 import GIKEv2
+import GroupKeyCrypto
+import GroupPolicy
 import GroupState
 
-/// `GroupOperations` for the G-IKEv2 GCKS: status and previews from the shared `GroupDirectory`;
-/// a real rekey needs the engine's GSA_REKEY sender, which this adapter calls once the engine
-/// has one (until then a real rekey is refused with CTL-UNSUPPORTED and nothing changes).
+/// `GroupOperations` for the G-IKEv2 GCKS. A rekey is made by the protocol-neutral lifecycle in
+/// `GroupState` (rollOverTEKs, evict) and rendered by `GSARekeyMessage`; a dry run makes the same
+/// rekeys on a copy of the group and builds the same messages, so the preview's sizes and wrap
+/// counts are those of the real thing, and the copy is dropped.
 public struct GIKEv2GroupOperations: GroupOperations {
     public typealias Engine = GCKSResponder
 
     let directory: GroupDirectory
-    /// Unix seconds of each group's last rekey sent (status "last rekey").
+    let random: any RandomSource
+    /// Unix seconds of each group's last operator rekey (status "last rekey").
     private(set) var lastRekey: [String: Int64] = [:]
 
-    public init(directory: GroupDirectory) {
+    public init(directory: GroupDirectory, random: any RandomSource = SystemRandom()) {
         self.directory = directory
+        self.random = random
     }
 
     public func groupStatus(engine: GCKSResponder, now: EngineTime) -> [GroupStatus] {
         directory.snapshot.map { group in
-            // Every member of this engine registered over G-IKEv2.
-            GroupStateReport.status(of: group, now: now, lastRekey: lastRekey[group.name]) { _ in "gikev2" }
+            GroupStateReport.status(of: group, now: now, lastRekey: lastRekey[group.name]) { member in
+                group.memberProtocol(of: member)?.rawValue ?? MemberProtocol.gikev2.rawValue
+            }
         }
     }
 
     public mutating func rekey(_ request: RekeyRequest, engine: inout GCKSResponder, now: EngineTime) throws(ControlFailure) -> RekeyOutcome {
-        guard let group = directory.snapshot.first(where: { $0.name == request.group }) else {
+        guard let current = directory.snapshot.first(where: { $0.name == request.group }) else {
             throw ControlFailure(.unknownGroup, "no group \(request.group) is served")
         }
-        let preview = try GroupStateReport.preview(request, group: group)
-        if request.dryRun { return RekeyOutcome(preview: preview, actions: []) }
-        throw ControlFailure(.unsupported, "the G-IKEv2 engine of this build does not send GSA_REKEY yet; nothing changed")
+        var evicting: [String] = []
+        for given in request.evicting { evicting.append(try GroupStateReport.resolveMember(given, in: current)) }
+        guard let rekeySA = current.rekeySA else {
+            throw ControlFailure(.unsupported, "group \(current.name) has no rekey SA in its policy: members get new keys only when they re-register")
+        }
+        let random = self.random
+        let members = evicting
+        let make = { (state: inout GroupState) throws(GroupStateError) -> [GroupRekey] in
+            switch request.reason {
+            case .operatorRequest: return [try state.rollOverTEKs(reason: .operatorRequest, atMilliseconds: now.milliseconds, random: random)]
+            case .eviction: return try state.evict(members, atMilliseconds: now.milliseconds, random: random)
+            case .policyChange: return [try state.rollOverTEKsToCurrentPolicy(atMilliseconds: now.milliseconds, random: random)]
+            }
+        }
+        var notes: [String] = []
+        if rekeySA.policy.transport == .unicast {
+            // GSA_INBAND_REKEY (RFC 9838 §2.4.2) is not sent by this engine yet.
+            guard request.dryRun else {
+                throw ControlFailure(.unsupported, "group \(current.name) rekeys by unicast (GSA_INBAND_REKEY), which this engine does not send yet; nothing changed")
+            }
+            notes.append("unicast rekey (GSA_INBAND_REKEY) is not sent by this engine yet")
+        }
+        if request.reason == .eviction && current.keyTree == nil {
+            // Without a key tree the new rekey SA could only travel under the old one, which the
+            // evicted members hold (RFC 9838 §3.3: forward access control needs the LKH wraps or a
+            // per-member delivery).
+            let why = "no key tree in the policy: a multicast key update would be readable by the evicted members, "
+                + "so eviction needs unicast (GSA_INBAND_REKEY) delivery, which this engine does not send yet"
+            guard request.dryRun else { throw ControlFailure(.unsupported, "group \(current.name): \(why); nothing changed") }
+            notes.append(why)
+        }
+        if request.dryRun {
+            var copy = current
+            let rekeys: [GroupRekey]
+            do { rekeys = try make(&copy) } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
+            let datagrams = try Self.build(rekeys, group: copy, random: random)
+            return RekeyOutcome(preview: Self.preview(request, rekeys: rekeys, datagrams: datagrams, after: copy, notes: notes), actions: [])
+        }
+        let rekeys: [GroupRekey], after: GroupState
+        do {
+            (rekeys, after) = try directory.withGroup(named: current.name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
+                (try make(&state), state)
+            }
+        } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
+        // The group has changed: from here on every rekey made is sent (or its failure logged).
+        var actions: [Action] = []
+        var datagrams: [[UInt8]] = []
+        for rekey in rekeys {
+            guard let protecting = rekey.protectingRekeySA, let destination = protecting.policy.destination else { continue }
+            do {
+                let datagram = try GSARekeyMessage.build(rekey, group: after, random: random)
+                datagrams.append(datagram)
+                actions.append(.send(datagram: datagram, to: EndpointAddress(addressOctets: destination.octets, port: protecting.policy.port)))
+                actions.append(.log(LogEvent(.info, "GCKS-REKEY-SENT",
+                                             "group \(after.name): \(rekey.reason.rawValue) Message ID \(rekey.gikev2MessageID ?? 0), "
+                                             + "\(rekey.newTEKs.count) TEK(s), \(rekey.evictedMembers.count) evicted, \(datagram.count) octets")))
+            } catch {
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(after.name): \(error)")))
+            }
+        }
+        lastRekey[after.name] = now.milliseconds / 1000
+        return RekeyOutcome(preview: Self.preview(request, rekeys: rekeys, datagrams: datagrams, after: after, notes: notes),
+                            actions: actions)
     }
 
     public mutating func groupRemoved(_ group: String, engine: inout GCKSResponder, now: EngineTime) -> [Action] {
-        // The members' registration SAs end with their lifetime; a GSA_REKEY Delete of the group's
-        // SAs (RFC 9838 §2.4.1) comes with the engine's rekey sender.
+        // Members keep the removed group's SAs until they expire: a GSA_REKEY Delete of a group no
+        // longer served is not built by the engine.
         [.log(LogEvent(.info, "GW-GROUP-REMOVED", "group \(group) no longer served; its members keep their SAs until they expire"))]
     }
 
@@ -44,5 +110,36 @@ public struct GIKEv2GroupOperations: GroupOperations {
                                retransmissions: statistics.retransmissionsAnswered,
                                datagramsReceived: statistics.datagramsReceived, datagramsDropped: statistics.datagramsDropped,
                                cookiesDemanded: statistics.cookiesDemanded)
+    }
+
+    static func build(_ rekeys: [GroupRekey], group: GroupState, random: any RandomSource) throws(ControlFailure) -> [[UInt8]] {
+        var datagrams: [[UInt8]] = []
+        for rekey in rekeys {
+            do { datagrams.append(try GSARekeyMessage.build(rekey, group: group, random: random)) } catch {
+                throw ControlFailure(.internalError, "group \(group.name): cannot build the GSA_REKEY: \(error)")
+            }
+        }
+        return datagrams
+    }
+
+    /// What the rekeys carry: TEKs, wrapped keys (LKH path keys, TEK KEYMAT, a new rekey SA's
+    /// KEYMAT), the octets sent, and who can read them.
+    static func preview(_ request: RekeyRequest, rekeys: [GroupRekey], datagrams: [[UInt8]], after: GroupState,
+                        notes: [String]) -> RekeyPreview {
+        let newTEKs = rekeys.reduce(0) { $0 + $1.newTEKs.count }
+        let wraps = rekeys.reduce(0) { $0 + $1.newTEKs.count + ($1.keyTreeUpdate?.wraps.count ?? 0) + ($1.newRekeySA == nil ? 0 : 1) }
+        var destination = "nowhere (no rekey SA)"
+        if let policy = rekeys.first?.protectingRekeySA?.policy {
+            switch policy.transport {
+            case .multicast: destination = "multicast " + (GroupStateReport.destination(of: policy) ?? "(no destination)")
+            case .unicast: destination = "unicast to \(after.members.count) member(s)"
+            }
+        }
+        var notes = notes
+        if rekeys.count > 1 { notes.append("\(rekeys.count) messages: the key update, then the TEKs under the new rekey SA") }
+        return RekeyPreview(group: after.name, reason: request.reason.rawValue, dryRun: request.dryRun, newTEKs: newTEKs,
+                            wrappedKeys: wraps, messageOctets: datagrams.reduce(0) { $0 + $1.count }, sizeIsEstimate: false,
+                            readers: after.members.sorted(), evicted: rekeys.flatMap(\.evictedMembers).sorted(),
+                            destination: destination, notes: notes)
     }
 }

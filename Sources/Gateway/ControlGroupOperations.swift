@@ -1,8 +1,6 @@
 import EngineCore
-import GroupKeyCrypto
 import GroupPolicy
 import GroupState
-import LKH
 
 /// What the control socket asks of the engines, so the control plane is written once and each
 /// engine (G-IKEv2 now, GDOI or a combined engine later) is one adapter. Every method is called on
@@ -60,8 +58,8 @@ public struct RekeyOutcome: Sendable {
     }
 }
 
-/// The parts of status and rekey previews that only need the protocol-neutral `GroupState`, shared
-/// by every adapter.
+/// The parts of status and of rekey requests that only need the protocol-neutral `GroupState`,
+/// shared by every adapter.
 public enum GroupStateReport {
     /// One group's status; members' protocols come from `protocolOf` (the engine knows them).
     public static func status(of group: GroupState, now: EngineTime, lastRekey: Int64?,
@@ -95,57 +93,6 @@ public enum GroupStateReport {
                            keyTree: tree)
     }
 
-    /// What `request` would carry, computed on a copy of the group (an eviction runs on a copy of
-    /// the key tree, so the wrap count is the real one), with the message size estimated.
-    public static func preview(_ request: RekeyRequest, group: GroupState) throws(ControlFailure) -> RekeyPreview {
-        var resolved: [String] = []
-        for given in request.evicting { resolved.append(try resolveMember(given, in: group)) }
-        let evicting = Array(Set(resolved)).sorted()
-        let evictedSet = Set(evicting)
-        let readers = group.members.filter { !evictedSet.contains($0) }.sorted()
-        var notes: [String] = []
-        guard let rekey = group.rekeySA else {
-            throw ControlFailure(.unsupported, "group \(group.name) has no rekey SA in its policy: members are rekeyed only when they re-register")
-        }
-        let keyLength = rekey.keyWrapKeyLength
-        // A membership change carries no new TEK; the TEK follows under the new KEK
-        // (ARCHITECTURE.md "The shared key hierarchy"; RFC 9838 §3.2.1, RFC 6407 §7.4.1).
-        let newTEKs = evicting.isEmpty ? group.dataSecuritySAs.count : 0
-        var wraps = newTEKs
-        var octets = RekeySizeEstimate.base + newTEKs * RekeySizeEstimate.tekPolicy
-            + group.dataSecuritySAs.prefix(newTEKs).reduce(0) { $0 + RekeySizeEstimate.wrapped($1.keyMaterial.count) }
-        if !evicting.isEmpty {
-            if var tree = group.keyTree {
-                do {
-                    let plan = try tree.evict(evicting.map(LKHMemberID.init), random: SystemRandom())
-                    wraps += plan.wraps.count
-                    octets += plan.wraps.count * RekeySizeEstimate.wrapped(keyLength)
-                } catch {
-                    throw ControlFailure(.unknownMember, "key tree of \(group.name): \(error)")
-                }
-            } else {
-                // Without a key tree the new KEK must reach each remaining member on its own
-                // registration SA (GSA_INBAND_REKEY, RFC 9838 §2.4.2): one wrap per reader.
-                wraps += readers.count
-                notes.append("no key tree in the policy: the new rekey SA goes to each remaining member separately")
-            }
-            // The new rekey SA itself (its KEYMAT wrapped under the new root).
-            wraps += 1
-            octets += RekeySizeEstimate.rekeyPolicy + RekeySizeEstimate.wrapped(rekey.keyMaterial.count)
-        }
-        if case .digitalSignature(let algorithm, _)? = group.definition.rekey?.authentication {
-            octets += RekeySizeEstimate.auth(algorithm)
-        }
-        let destination: String
-        switch rekey.policy.transport {
-        case .multicast: destination = "multicast " + (Self.destination(of: rekey.policy) ?? "(no destination)")
-        case .unicast: destination = "unicast to \(readers.count) member(s)"
-        }
-        return RekeyPreview(group: group.name, reason: request.reason.rawValue, dryRun: request.dryRun, newTEKs: newTEKs,
-                            wrappedKeys: wraps, messageOctets: octets, sizeIsEstimate: true, readers: readers,
-                            evicted: evicting, destination: destination, notes: notes)
-    }
-
     /// The stored member name `given` names: the stored form itself (`id2:alice`, as status shows
     /// it) or, when unambiguous, just the identity text (`alice`, as `member join --id` took it).
     public static func resolveMember(_ given: String, in group: GroupState) throws(ControlFailure) -> String {
@@ -169,27 +116,5 @@ public enum GroupStateReport {
 
     static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
-}
-
-/// Octet counts of a GSA_REKEY's parts (RFC 9838 §2.4.1, §4), for previews before the message is
-/// built: the header, the SK payload with a 16-octet IV, worst-case padding and a 16-octet ICV,
-/// the GSA and KD payload headers, a TEK policy with two traffic selectors and its transforms, and
-/// a wrapped key (RFC 3394: 8 octets longer) with its attribute headers and Key ID.
-enum RekeySizeEstimate {
-    static let base = 28 + 4 + 16 + 16 + 16 + 4 + 4
-    static let tekPolicy = 8 + 2 * 24 + 4 * 8 + 8
-    static let rekeyPolicy = 8 + 2 * 24 + 5 * 8
-    static func wrapped(_ keyLength: Int) -> Int { keyLength + 8 + 4 + 4 + 4 }
-    static func auth(_ algorithm: SignatureAlgorithm) -> Int {
-        let signature: Int
-        switch algorithm {
-        case .ecdsaP256SHA256: signature = 72
-        case .ecdsaP384SHA384: signature = 104
-        case .ecdsaP521SHA512: signature = 139
-        case .ed25519: signature = 64
-        default: signature = 256  // RSA-2048; larger keys sign larger
-        }
-        return 8 + 16 + signature  // AUTH header, RFC 7427 AlgorithmIdentifier length, signature
     }
 }

@@ -24,7 +24,6 @@ where Operations.Engine: DatagramEngine & Sendable {
     private let listening: [String]
     private let startedAt: EngineTime
     private let metrics: GatewayMetrics
-    private var rekeysSent = 0
     /// A reload in progress: a second one waits its turn rather than interleave with it.
     private var reloading = false
 
@@ -88,7 +87,7 @@ where Operations.Engine: DatagramEngine & Sendable {
         var counters = engineCounters
         counters.failuresByReason.merge(driver.warningsByCode, uniquingKeysWith: +)
         counters.datagramsDropped += driver.ikev1Dropped + driver.unclassifiedDropped
-        counters.rekeysSent += rekeysSent
+        counters.rekeysSent += driver.rekeysSent
         return counters
     }
 
@@ -100,7 +99,6 @@ where Operations.Engine: DatagramEngine & Sendable {
             }
             guard let preview else { return ControlResponse(error: ControlFailure(.internalError, "the server is stopping")) }
             if !request.dryRun {
-                rekeysSent += 1
                 driver.logger.notice("operator rekey", metadata: ["code": "GW-OPERATOR-REKEY", "group": "\(request.group)",
                                                                   "evicted": "\(preview.evicted.joined(separator: " "))"])
             }

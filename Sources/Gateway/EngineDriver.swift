@@ -50,6 +50,8 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     private(set) var unclassifiedDropped = 0
     /// Warnings and errors the engine logged, by code: refusals and drops by reason (status).
     private(set) var warningsByCode: [String: Int] = [:]
+    /// Rekey messages the engine reported sent (its GCKS-REKEY-SENT log events).
+    private(set) var rekeysSent = 0
     /// Called for every send the engine asks for before the route table is consulted; returns true
     /// when it took the datagram (the multicast rekey sender, MulticastRekeySender).
     var sendInterceptor: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
@@ -170,6 +172,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
                 logger.debug("state change not persisted (no key store)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
             case .log(let event):
                 if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
+                if event.code == "GCKS-REKEY-SENT" { rekeysSent += 1 }
                 // LogEvent never carries key material (EngineCore.Action).
                 logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
             }

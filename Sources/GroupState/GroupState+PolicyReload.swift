@@ -1,3 +1,4 @@
+import GroupKeyCrypto
 import GroupPolicy
 
 extension GroupState {
@@ -15,5 +16,33 @@ extension GroupState {
         }
         definition = newDefinition
         secrets = newSecrets
+    }
+}
+
+extension GroupState {
+    /// After `adopt(definition:secrets:)` changed the data-security policies: one new TEK per
+    /// policy of the new definition, every current TEK retired (kept for the deactivation delay,
+    /// as in a rollover, RFC 5374 §4.2.1), so members move to SAs made under the new policy
+    /// (RFC 9838 §4.4.2.2: an SA's transforms and selectors are fixed when it is made). A TEK
+    /// whose policy was removed is retired without a successor.
+    public mutating func rollOverTEKsToCurrentPolicy(atMilliseconds now: Int64, random: some RandomSource) throws(GroupStateError) -> GroupRekey {
+        let replaced = currentTEKs
+        var fresh: [DataSecuritySA] = []
+        var used = dataSecuritySAs.map(\.spi)
+        for policy in definition.dataSecurity {
+            let tek = try Self.makeTEK(policy, random: random, avoiding: used, nowMilliseconds: now)
+            used.append(tek.spi)
+            fresh.append(tek)
+        }
+        let delay = groupWide.deactivationDelay.map { Int64($0) * 1000 }
+        var next = self
+        for old in replaced {
+            let expiry = old.createdAtMilliseconds + Int64(old.policy.lifetimeSeconds) * 1000
+            next.lifecycle.retiringTEKs.append(RetiringTEK(spi: old.spi, removeAtMilliseconds: delay.map { min(expiry, now + $0) } ?? expiry))
+        }
+        next.dataSecuritySAs += fresh
+        let rekey = next.makeRekey(reason: .operatorRequest, now: now, newTEKs: fresh, retired: replaced.map(\.spi))
+        self = next
+        return rekey
     }
 }

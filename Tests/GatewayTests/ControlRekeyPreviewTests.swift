@@ -34,14 +34,17 @@ struct ControlRekeyPreviewTests {
         await fixture.stop()
         let preview = try #require(response.rekey)
         #expect(byStoredName.rekey?.evicted == preview.evicted)
-        #expect(preview.reason == "eviction" && preview.newTEKs == 0)
+        // Two messages: the key update (no TEK, RFC 9838 §3.2.1), then the TEK under the new rekey SA.
+        #expect(preview.reason == "eviction" && preview.newTEKs == 1 && !preview.sizeIsEstimate)
+        #expect(preview.notes.contains { $0.hasPrefix("2 messages") })
         #expect(preview.evicted == ["id2:bob"])
         #expect(preview.readers == ["id2:alice", "id2:carol", "id2:dave"])
         // Depth 4, members on leaves 16-19 (positions 1...31): bob's ancestors 8, 4, 2, 1 are
         // replaced, each wrapped under its children that still hold a key: node 8 under alice's
         // leaf 16 (1), node 4 under new 8 and node 9 (2), node 2 under new 4 (node 5 is empty: 1),
-        // the root under new 2 (node 3 is empty: 1); plus the new rekey SA under the new root.
-        #expect(preview.wrappedKeys == 6)
+        // the root under new 2 (node 3 is empty: 1); plus the new rekey SA under the new root,
+        // plus the new TEK's KEYMAT in the second message.
+        #expect(preview.wrappedKeys == 7)
         #expect(before.ignoringClock == after.ignoringClock, "a dry run changes nothing")
     }
 
@@ -56,19 +59,21 @@ struct ControlRekeyPreviewTests {
         await fixture.stop()
         #expect(noGroup.error?.code == .unknownGroup)
         #expect(noMember.error?.code == .unknownMember && noMember.error?.message.contains("zed") == true)
-        #expect(real.ok || real.error?.code == .unsupported, "until the engine sends GSA_REKEY a real rekey is refused cleanly")
+        #expect(real.ok)
         #expect(members == 1)
     }
 
-    @Test("Without a key tree an eviction goes member by member, and the preview says so")
-    func flatEviction() async throws {
+    @Test("Without a key tree an eviction is previewed with a warning and refused for real: the evicted could read it")
+    func evictionWithoutKeyTree() async throws {
         let fixture = try await ControlFixture(policy: ControlFixture.demoPolicy(keyTree: false))
         for name in ["alice", "bob", "carol"] { _ = try await fixture.join(name) }
         let response = try await fixture.send(.evict(group: "demo-1001", members: ["carol", "bob"], dryRun: true))
+        let real = try await fixture.send(.evict(group: "demo-1001", members: ["carol", "bob"], dryRun: false))
+        let members = try await fixture.send(.status).status?.groups.first?.members.count
         await fixture.stop()
         let preview = try #require(response.rekey)
         #expect(preview.evicted == ["id2:bob", "id2:carol"] && preview.readers == ["id2:alice"])
-        #expect(preview.wrappedKeys == 2, "one for alice, one for the new rekey SA")
         #expect(preview.notes.contains { $0.contains("no key tree") })
+        #expect(real.error?.code == .unsupported && members == 3, "refused, nothing changed")
     }
 }

@@ -31,7 +31,7 @@ struct ReloadTests {
         let lifetime = try #require(try await fixture.send(.reload).reload)
         #expect(lifetime.applied)
         #expect(lifetime.changed.map(\.name).sorted() == ["branch-2", "demo-1001"])
-        #expect(lifetime.changed.allSatisfy { $0.aspects == ["data-security SAs"] && $0.rekey != "not needed" })
+        #expect(lifetime.changed.allSatisfy { $0.aspects == ["data-security SAs"] && $0.rekey == "sent" })
 
         fixture.policy = ControlFixture.demoPolicy(lifetime: 1800)
         let removed = try #require(try await fixture.send(.reload).reload)
@@ -40,7 +40,11 @@ struct ReloadTests {
         #expect(removed.applied && removed.removed == ["branch-2"])
         #expect(final.groups.map(\.name) == ["demo-1001"])
         #expect(final.groups[0].members.map(\.identity) == ["id2:alice"], "members survive reloads")
-        #expect(final.groups[0].dataSecuritySAs == before.dataSecuritySAs || final.groups[0].dataSecuritySAs.count == 1)
+        // The old TEK is kept for the deactivation delay beside the new one made under the new policy.
+        let teks = final.groups[0].dataSecuritySAs
+        #expect(teks.contains { $0.spi == before.dataSecuritySAs[0].spi && $0.lifetimeSeconds == 3600 })
+        #expect(teks.contains { $0.spi != before.dataSecuritySAs[0].spi && $0.lifetimeSeconds == 1800 })
+        #expect(final.counters.rekeysSent == 2, "one policy-change rekey per changed group")
     }
 
     @Test("A reload that does not validate, or changes what cannot change live, changes nothing", arguments: [
