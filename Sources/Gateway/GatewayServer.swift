@@ -43,6 +43,11 @@ public final class GatewayServer: Sendable {
         /// True for the default path: if it cannot be opened (another server holds it) the server
         /// runs without a control socket and says so, rather than refusing to start.
         public var controlSocketIsOptional = false
+        /// How multicast rekeys are sent (interface, TTL, loopback).
+        public var multicast = MulticastOptions()
+        /// Whether the GCKS sends its groups' scheduled rekeys (TEK and rekey SA rollover) when
+        /// they fall due. Needs group states created on the wall clock (`serve` does so).
+        public var scheduledRekeys = false
         /// Where `reload` (control socket, SIGHUP) reads the policies again; nil: reload refused.
         public var policyLoader: GatewayPolicyLoader?
 
@@ -81,10 +86,13 @@ public final class GatewayServer: Sendable {
     public let controlSocketPath: String?
     private let controlChannel: (any Channel)?
     private let metricsTask: RepeatedTask?
+    private let multicast: MulticastRekeySender
 
     private init(boundAddresses: [EndpointAddress], boundTCPAddresses: [EndpointAddress], channels: [any Channel],
                  driver: EngineDriver<GCKSResponder>, control: ControlService<GIKEv2GroupOperations>,
-                 controlSocketPath: String?, controlChannel: (any Channel)?, metricsTask: RepeatedTask?) {
+                 controlSocketPath: String?, controlChannel: (any Channel)?, metricsTask: RepeatedTask?,
+                 multicast: MulticastRekeySender) {
+        self.multicast = multicast
         self.boundAddresses = boundAddresses
         self.boundTCPAddresses = boundTCPAddresses
         self.channels = channels
@@ -157,18 +165,33 @@ public final class GatewayServer: Sendable {
         if let file = configuration.ikeKeyLog { keyLogSink = { record in file.append(record) } }
         let engine: GCKSResponder
         do {
-            engine = try GCKSResponder(configuration: GCKSConfiguration(
+            var engineConfiguration = GCKSConfiguration(
                 localEndpoint: bound[0], identity: configuration.identity,
                 halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
                 registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds,
-                credential: configuration.credential, ikeKeyLog: keyLogSink),
-                directory: directory, random: random)
+                credential: configuration.credential, ikeKeyLog: keyLogSink)
+            engineConfiguration.scheduledRekeys = configuration.scheduledRekeys
+            engine = try GCKSResponder(configuration: engineConfiguration, directory: directory, random: random)
         } catch {
             for channel in channels { try? await channel.close() }
             throw .engine("\(error)")
         }
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
+        // Rekeys to a multicast group leave through their own socket; a loopback-only server
+        // sends them on loopback, where its (demo) members are.
+        var multicastOptions = configuration.multicast
+        if multicastOptions.interfaceAddress == nil, configuration.listen.allSatisfy(\.isLoopback),
+           configuration.listen.contains(where: { !$0.endpoint.isIPv6 }) {
+            multicastOptions.interfaceAddress = "127.0.0.1"
+        }
+        let multicast: MulticastRekeySender
+        do throws(GatewayError) {
+            multicast = try await MulticastRekeySender.open(on: loop, options: multicastOptions, logger: configuration.logger)
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
         let control = ControlService(driver: driver, operations: GIKEv2GroupOperations(directory: directory), directory: directory,
                                      loader: configuration.policyLoader, listening: listeners, metrics: GatewayMetrics())
         var controlChannel: (any Channel)?
@@ -179,6 +202,7 @@ public final class GatewayServer: Sendable {
                     control.handle(line: line, reply: reply)
                 }
             } catch {
+                if !configuration.controlSocketIsOptional { await multicast.close() }
                 if configuration.controlSocketIsOptional {
                     configuration.logger.warning("running without a control socket", metadata: ["code": "GW-NO-CONTROL", "reason": "\(error)"])
                     controlChannel = nil
@@ -191,6 +215,7 @@ public final class GatewayServer: Sendable {
         let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
         let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let metricsTask = try? await loop.submit {
+            driver.sendInterceptor = { datagram, peer in multicast.send(datagram, to: peer) }
             driver.install(engine, defaultRoute: nil)
             driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
@@ -201,7 +226,7 @@ public final class GatewayServer: Sendable {
         }.get()
         return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver,
                              control: control, controlSocketPath: controlPath,
-                             controlChannel: controlChannel, metricsTask: metricsTask)
+                             controlChannel: controlChannel, metricsTask: metricsTask, multicast: multicast)
     }
 
     /// Carries out one control request in process (what the control socket does for a client).
@@ -265,6 +290,7 @@ public final class GatewayServer: Sendable {
             driver.stop()
         }.get()
         for channel in channels { try? await channel.close() }
+        await multicast.close()
         if let controlChannel {
             try? await controlChannel.close()
             if let controlSocketPath { unlink(controlSocketPath) }

@@ -63,6 +63,12 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "path"))
     var control: String?
 
+    @Option(name: .long, help: ArgumentHelp("IPv4 address of the interface multicast rekeys leave on (default: loopback when serving on loopback only).", valueName: "addr"))
+    var multicastInterface: String?
+
+    @Option(name: .long, help: "TTL of multicast rekeys (1: the local link).")
+    var multicastTTL: UInt8 = 1
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -101,6 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
                                                             credential: credential, ikeKeyLog: keyLog)
             configuration.controlSocketPath = control ?? ControlSocket.defaultPath()
             configuration.controlSocketIsOptional = control == nil
+            configuration.multicast = MulticastOptions(interfaceAddress: multicastInterface, ttl: multicastTTL)
+            // Group states are made on the wall clock (loadDirectory), the clock the engine ticks on.
+            configuration.scheduledRekeys = true
             let (policies, secrets) = (self.policies, self.secrets)
             configuration.policyLoader = { () throws(GatewayError) in try Self.loadDirectory(policies: policies, secrets: secrets) }
             server = try await GatewayServer.start(configuration: configuration, directory: directory)
