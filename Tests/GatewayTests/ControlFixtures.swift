@@ -18,8 +18,10 @@ final class ControlFixture: @unchecked Sendable {
     let server: GatewayServer
 
     /// The demo policy, with a key tree of 16 leaves when `keyTree`.
-    static func demoPolicy(keyTree: Bool = true, lifetime: Int = 3600, groupName: String = "demo-1001") -> String {
-        var text = DemoPolicyText.xml
+    static func demoPolicy(keyTree: Bool = true, lifetime: Int = 3600, groupName: String = "demo-1001",
+                           rekeyDestination: String = "239.192.0.1", rekeyPort: UInt16 = 848) -> String {
+        var text = DemoPolicyText.xml.replacingOccurrences(of: #"destination="239.192.0.1" port="848""#,
+                                                           with: #"destination="\#(rekeyDestination)" port="\#(rekeyPort)""#)
         if keyTree {
             text = text.replacingOccurrences(of: #"<timing activation-delay="0" deactivation-delay="30"/>"#,
                                              with: #"<timing activation-delay="0" deactivation-delay="30"/><lkh degree="2" max-members="16"/>"#)
