@@ -130,6 +130,7 @@ let package = Package(
             dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
                            "GroupPolicy", "LKH",
                            .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],

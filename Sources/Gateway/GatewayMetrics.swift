@@ -11,13 +11,26 @@ final class GatewayMetrics: @unchecked Sendable {
     private var last = GatewayCounters()
     private var byReason: [String: Counter] = [:]
 
-    private let registrations = Counter(label: "groupkey_registrations_total")
-    private let registrationFailures = Counter(label: "groupkey_registration_failures_total")
-    private let rekeysSent = Counter(label: "groupkey_rekeys_sent_total")
-    private let retransmissions = Counter(label: "groupkey_retransmissions_total")
-    private let datagramsReceived = Counter(label: "groupkey_datagrams_received_total")
-    private let datagramsDropped = Counter(label: "groupkey_datagrams_dropped_total")
-    private let cookiesDemanded = Counter(label: "groupkey_cookies_demanded_total")
+    private let factory: any MetricsFactory
+    private let registrations: Counter
+    private let registrationFailures: Counter
+    private let rekeysSent: Counter
+    private let retransmissions: Counter
+    private let datagramsReceived: Counter
+    private let datagramsDropped: Counter
+    private let cookiesDemanded: Counter
+
+    /// Counter names, Prometheus style (`_total` for counters).
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+        registrations = Counter(label: "groupkey_registrations_total", factory: factory)
+        registrationFailures = Counter(label: "groupkey_registration_failures_total", factory: factory)
+        rekeysSent = Counter(label: "groupkey_rekeys_sent_total", factory: factory)
+        retransmissions = Counter(label: "groupkey_retransmissions_total", factory: factory)
+        datagramsReceived = Counter(label: "groupkey_datagrams_received_total", factory: factory)
+        datagramsDropped = Counter(label: "groupkey_datagrams_dropped_total", factory: factory)
+        cookiesDemanded = Counter(label: "groupkey_cookies_demanded_total", factory: factory)
+    }
 
     /// Counts the growth from the previous snapshot; counters only grow, so a smaller value (a
     /// restarted engine) starts a new base.
@@ -33,7 +46,7 @@ final class GatewayMetrics: @unchecked Sendable {
         add(datagramsDropped, now.datagramsDropped, last.datagramsDropped)
         add(cookiesDemanded, now.cookiesDemanded, last.cookiesDemanded)
         for (reason, count) in now.failuresByReason {
-            let counter = byReason[reason] ?? Counter(label: "groupkey_failures_total", dimensions: [("reason", reason)])
+            let counter = byReason[reason] ?? Counter(label: "groupkey_failures_total", dimensions: [("reason", reason)], factory: factory)
             byReason[reason] = counter
             add(counter, count, last.failuresByReason[reason] ?? 0)
         }

@@ -5,6 +5,7 @@ import GIKEv2Wire
 import GroupKeyCrypto
 import GroupState
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import WireCore
@@ -43,6 +44,8 @@ public final class GatewayServer: Sendable {
         /// True for the default path: if it cannot be opened (another server holds it) the server
         /// runs without a control socket and says so, rather than refusing to start.
         public var controlSocketIsOptional = false
+        /// Where the swift-metrics counters go; nil: the process's bootstrapped MetricsSystem.
+        public var metricsFactory: (any MetricsFactory)?
         /// How multicast rekeys are sent (interface, TTL, loopback).
         public var multicast = MulticastOptions()
         /// Whether the GCKS sends its groups' scheduled rekeys (TEK and rekey SA rollover) when
@@ -193,7 +196,8 @@ public final class GatewayServer: Sendable {
             throw error
         }
         let control = ControlService(driver: driver, operations: GIKEv2GroupOperations(directory: directory), directory: directory,
-                                     loader: configuration.policyLoader, listening: listeners, metrics: GatewayMetrics())
+                                     loader: configuration.policyLoader, listening: listeners,
+                                     metrics: GatewayMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory))
         var controlChannel: (any Channel)?
         if let path = configuration.controlSocketPath {
             do throws(GatewayError) {
