@@ -26,22 +26,26 @@ struct RekeyGroup {
 
     /// Group 2002's shape (AES-GCM rekey SA, KW-5649-128, TEK 900 s, rekey SA 7200 s, ATD 5 s,
     /// DTD 30 s) with a 16-member tree, signed with `signature` and the key in `keyFile` when given.
-    static func state(signature: SignatureAlgorithm? = nil, keyFile: String? = nil, seed: UInt8 = 3) throws -> GroupState {
-        var definition = try GroupFixtures.lkhGroup(random: DeterministicRandom(seed: seed)).definition
+    static func state(signature: SignatureAlgorithm? = nil, keyFile: String? = nil) throws -> GroupState {
+        var definition = try GroupFixtures.lkhGroup(random: DeterministicRandom(seed: 3)).definition
         definition.lkh = LKHParameters(maximumMembers: 16)
         if let signature {
             definition.rekey?.authentication = .digitalSignature(signature, keyReference: SecretReference(store: .secretsFile, name: "rekey"))
         }
         let key = try keyFile.map { try SigningKey(pem: VectorLoader.text(named: $0, in: .module)) }
+        // SystemRandom: DeterministicRandom repeats every 256 octets, so its "fresh" keys would
+        // equal old ones and an evicted member could unwrap them.
         return try GroupState(definition: definition, secrets: GroupSecrets(preSharedKey: GroupFixtures.lkhPSK, rekeySigningKey: key),
-                              random: DeterministicRandom(seed: seed))
+                              random: SystemRandom())
     }
 
     /// Registers `count` members; those in `senders` ask for a Sender-ID.
     init(state: GroupState, count: Int, senders: Set<Int> = [0]) throws {
         groupName = state.name
         directory = GroupDirectory(groups: [state])
-        gcks = try RegistrationSetup.gcks(directory)
+        gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress,
+                                                                  identity: RegistrationSetup.gcksIdentity),
+                                 directory: directory, random: SystemRandom())
         for index in 0..<count {
             let member = try RegistrationSetup.member(group: RegistrationSetup.lkhIDg, identity: "gm\(index).example",
                                                       psk: GroupFixtures.lkhPSK, proposals: [RegistrationSetup.lkhProposal],
