@@ -64,38 +64,67 @@ public struct GIKEv2GroupOperations: GroupOperations {
             guard request.dryRun else { throw ControlFailure(.unsupported, "group \(current.name): \(why); nothing changed") }
             notes.append(why)
         }
-        if request.dryRun {
-            var copy = current
-            let rekeys: [GroupRekey]
-            do { rekeys = try make(&copy) } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
-            let datagrams = try Self.build(rekeys, group: copy, random: random)
-            return RekeyOutcome(preview: Self.preview(request, rekeys: rekeys, datagrams: datagrams, after: copy, notes: notes), actions: [])
+        // The preview: the same rekeys made on a copy of the group, and their messages built. The
+        // wrap counts are those of the real rekey (the tree's shape decides them, not the keys).
+        var copy = current
+        let planned: [GroupRekey]
+        do { planned = try make(&copy) } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
+        let preview = Self.preview(request, rekeys: planned, datagrams: try Self.build(planned, group: copy, random: random),
+                                   after: copy, notes: notes)
+        if request.dryRun { return RekeyOutcome(preview: preview, actions: []) }
+
+        // For real: operator rekeys and evictions go through the engine's own entry points, which
+        // also emit whatever the engine records before it sends; a reload's rollover to the new
+        // policy has no engine entry point and is built here.
+        let actions: [Action]
+        switch request.reason {
+        case .operatorRequest: actions = engine.rekeyNow(group: current.name, now: now)
+        case .eviction: actions = engine.evict(group: current.name, members: evicting, now: now)
+        case .policyChange: actions = try policyChangeRekey(current.name, make: make)
         }
+        let failures = actions.compactMap { action -> String? in
+            if case .log(let event) = action, event.code == "GCKS-REKEY-FAILED" { return event.message }
+            return nil
+        }
+        let sends = actions.filter { if case .send = $0 { return true }; return false }
+        // Nothing sent and a failure: the group was not changed (the engine changes it only with
+        // the rekeys it then sends). Otherwise what was sent stands, and the failure is reported.
+        if sends.isEmpty, let failure = failures.first { throw ControlFailure(.internalError, failure) }
+        var sent = preview
+        sent.notes += failures.map { "failed: \($0)" }
+        sent.dryRun = false
+        sent.messageOctets = actions.reduce(0) { total, action in
+            if case .send(let datagram, _) = action { return total + datagram.count }
+            return total
+        }
+        if let after = directory.snapshot.first(where: { $0.name == current.name }) { sent.readers = after.members.sorted() }
+        lastRekey[current.name] = now.milliseconds / 1000
+        return RekeyOutcome(preview: sent, actions: actions)
+    }
+
+    /// Rolls the group over to TEKs made under its (reloaded) policy and addresses the GSA_REKEY.
+    private func policyChangeRekey(_ name: String,
+                                   make: (inout GroupState) throws(GroupStateError) -> [GroupRekey]) throws(ControlFailure) -> [Action] {
         let rekeys: [GroupRekey], after: GroupState
         do {
-            (rekeys, after) = try directory.withGroup(named: current.name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
+            (rekeys, after) = try directory.withGroup(named: name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
                 (try make(&state), state)
             }
-        } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
-        // The group has changed: from here on every rekey made is sent (or its failure logged).
+        } catch { throw ControlFailure(.internalError, "group \(name): \(error)") }
         var actions: [Action] = []
-        var datagrams: [[UInt8]] = []
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA, let destination = protecting.policy.destination else { continue }
             do {
                 let datagram = try GSARekeyMessage.build(rekey, group: after, random: random)
-                datagrams.append(datagram)
                 actions.append(.send(datagram: datagram, to: EndpointAddress(addressOctets: destination.octets, port: protecting.policy.port)))
                 actions.append(.log(LogEvent(.info, "GCKS-REKEY-SENT",
-                                             "group \(after.name): \(rekey.reason.rawValue) Message ID \(rekey.gikev2MessageID ?? 0), "
-                                             + "\(rekey.newTEKs.count) TEK(s), \(rekey.evictedMembers.count) evicted, \(datagram.count) octets")))
+                                             "group \(name): policy change, Message ID \(rekey.gikev2MessageID ?? 0), "
+                                             + "\(rekey.newTEKs.count) TEK(s), \(datagram.count) octets")))
             } catch {
-                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(after.name): \(error)")))
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(name): \(error)")))
             }
         }
-        lastRekey[after.name] = now.milliseconds / 1000
-        return RekeyOutcome(preview: Self.preview(request, rekeys: rekeys, datagrams: datagrams, after: after, notes: notes),
-                            actions: actions)
+        return actions
     }
 
     public mutating func groupRemoved(_ group: String, engine: inout GCKSResponder, now: EngineTime) -> [Action] {
