@@ -65,24 +65,33 @@ public enum GroupStateReport {
     public static func status(of group: GroupState, now: EngineTime, lastRekey: Int64?,
                               protocolOf: (String) -> String) -> GroupStatus {
         let definition = group.definition
+        let current = Set(group.currentTEKs.map(\.spi))
         let teks = group.dataSecuritySAs.map { tek in
             let lifetime = Int64(tek.policy.lifetimeSeconds)
             let ageSeconds = (now.milliseconds - tek.createdAtMilliseconds) / 1000
             return TEKStatus(name: tek.policy.name, spi: hex(tek.spi), protocol: tek.policy.securityProtocol.rawValue,
-                             lifetimeSeconds: lifetime, remainingSeconds: lifetime - ageSeconds)
+                             lifetimeSeconds: lifetime, remainingSeconds: lifetime - ageSeconds, current: current.contains(tek.spi))
         }
         var rekeySA: RekeySAStatus?
         if let rekey = group.rekeySA {
+            let lifetime = Int64(rekey.policy.lifetimeSeconds)
             rekeySA = RekeySAStatus(spi: hex(rekey.spi), transport: rekey.policy.transport.rawValue,
                                     destination: destination(of: rekey.policy), nextMessageID: rekey.nextMessageID,
-                                    lifetimeSeconds: Int64(rekey.policy.lifetimeSeconds))
+                                    lifetimeSeconds: lifetime,
+                                    remainingSeconds: lifetime - (now.milliseconds - group.lifecycle.rekeySACreatedAtMilliseconds) / 1000)
         }
-        // The next scheduled rekey: the earliest TEK expiry less the lead time (RFC 9838 §2.4:
-        // the replacement is sent before the old SA expires).
-        let lead = Int64(definition.rekey?.leadTimeSeconds ?? RekeyPolicy.defaultLeadTimeSeconds)
-        let nextRekey = group.rekeySA == nil ? nil : group.dataSecuritySAs.map { tek in
-            tek.createdAtMilliseconds / 1000 + Int64(tek.policy.lifetimeSeconds) - lead
-        }.min()
+        // The next scheduled rekey: a TEK or the rekey SA reaching its lead time before expiry (the
+        // lead is at most half the lifetime, as the rekey lifecycle schedules it); none without a
+        // rekey SA (members then re-register).
+        var nextRekey: Int64?
+        if let policy = definition.rekey, let rekey = group.rekeySA {
+            func due(_ created: Int64, _ lifetime: UInt32) -> Int64 {
+                (created + Int64(lifetime) * 1000 - Int64(min(policy.leadTimeSeconds, lifetime / 2)) * 1000) / 1000
+            }
+            let times = group.currentTEKs.map { due($0.createdAtMilliseconds, $0.policy.lifetimeSeconds) }
+                + [due(group.lifecycle.rekeySACreatedAtMilliseconds, rekey.policy.lifetimeSeconds)]
+            nextRekey = times.min()
+        }
         let tree = group.keyTree.map { tree in
             KeyTreeStatus(degree: tree.shape.degree, depth: tree.shape.depth, capacity: tree.shape.leafCount,
                           members: tree.memberCount)

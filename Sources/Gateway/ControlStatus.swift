@@ -73,13 +73,16 @@ public struct TEKStatus: Codable, Sendable, Equatable {
     public var lifetimeSeconds: Int64
     /// Seconds left until it expires (negative once expired and not yet replaced).
     public var remainingSeconds: Int64
+    /// False for a TEK that has a successor and is kept only for the deactivation delay.
+    public var current: Bool
 
-    public init(name: String, spi: String, protocol: String, lifetimeSeconds: Int64, remainingSeconds: Int64) {
+    public init(name: String, spi: String, protocol: String, lifetimeSeconds: Int64, remainingSeconds: Int64, current: Bool = true) {
         self.name = name
         self.spi = spi
         self.protocol = `protocol`
         self.lifetimeSeconds = lifetimeSeconds
         self.remainingSeconds = remainingSeconds
+        self.current = current
     }
 }
 
@@ -94,13 +97,17 @@ public struct RekeySAStatus: Codable, Sendable, Equatable {
     /// The Message ID the next GSA_REKEY carries (RFC 9838 §2.4.1.3).
     public var nextMessageID: UInt32
     public var lifetimeSeconds: Int64
+    /// Seconds left until it expires.
+    public var remainingSeconds: Int64
 
-    public init(spi: String, transport: String, destination: String?, nextMessageID: UInt32, lifetimeSeconds: Int64) {
+    public init(spi: String, transport: String, destination: String?, nextMessageID: UInt32, lifetimeSeconds: Int64,
+                remainingSeconds: Int64) {
         self.spi = spi
         self.transport = transport
         self.destination = destination
         self.nextMessageID = nextMessageID
         self.lifetimeSeconds = lifetimeSeconds
+        self.remainingSeconds = remainingSeconds
     }
 }
 

@@ -63,10 +63,12 @@ enum StatusText {
             lines.append("group \(group.name) (\(group.protocols.joined(separator: " "))): \(group.members.count) member(s)"
                          + (byProtocol.isEmpty ? "" : " [\(byProtocol.joined(separator: ", "))]"))
             for tek in group.dataSecuritySAs {
-                lines.append("  TEK \(tek.name) \(tek.protocol) SPI \(tek.spi): \(tek.remainingSeconds) s left of \(tek.lifetimeSeconds) s")
+                lines.append("  TEK \(tek.name) \(tek.protocol) SPI \(tek.spi): \(tek.remainingSeconds) s left of \(tek.lifetimeSeconds) s"
+                             + (tek.current ? "" : " (replaced, kept for the deactivation delay)"))
             }
             if let rekey = group.rekeySA {
-                lines.append("  rekey SA SPI \(rekey.spi): \(rekey.transport)\(rekey.destination.map { " to \($0)" } ?? ""), next message ID \(rekey.nextMessageID)")
+                lines.append("  rekey SA SPI \(rekey.spi): \(rekey.transport)\(rekey.destination.map { " to \($0)" } ?? ""), "
+                             + "next message ID \(rekey.nextMessageID), \(rekey.remainingSeconds) s left of \(rekey.lifetimeSeconds) s")
             } else {
                 lines.append("  rekey SA: none")
             }

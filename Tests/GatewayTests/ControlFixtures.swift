@@ -88,6 +88,7 @@ extension GroupStatus {
     var ignoringClock: GroupStatus {
         var copy = self
         for index in copy.dataSecuritySAs.indices { copy.dataSecuritySAs[index].remainingSeconds = 0 }
+        copy.rekeySA?.remainingSeconds = 0
         return copy
     }
 }

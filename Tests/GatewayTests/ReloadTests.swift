@@ -42,7 +42,7 @@ struct ReloadTests {
         #expect(final.groups[0].members.map(\.identity) == ["id2:alice"], "members survive reloads")
         // The old TEK is kept for the deactivation delay beside the new one made under the new policy.
         let teks = final.groups[0].dataSecuritySAs
-        #expect(teks.contains { $0.spi == before.dataSecuritySAs[0].spi && $0.lifetimeSeconds == 3600 })
+        #expect(teks.contains { $0.spi == before.dataSecuritySAs[0].spi && $0.lifetimeSeconds == 3600 && !$0.current })
         #expect(teks.contains { $0.spi != before.dataSecuritySAs[0].spi && $0.lifetimeSeconds == 1800 })
         #expect(final.counters.rekeysSent == 2, "one policy-change rekey per changed group")
     }

@@ -42,6 +42,8 @@ struct StatusTests {
         let rekey = try #require(group.rekeySA)
         #expect(rekey.spi == controlHex(try #require(holdings[0].rekeySA).spi))
         #expect(rekey.destination == "239.192.0.1:848" && rekey.transport == "multicast" && rekey.nextMessageID == 0)
+        #expect(rekey.lifetimeSeconds == 86400 && (86400 - elapsed - 1...86400).contains(rekey.remainingSeconds))
+        #expect(tek.current)
         #expect(group.lastRekey == nil)
         let now = Int64(Date().timeIntervalSince1970)
         let nextRekey = try #require(group.nextRekey)
