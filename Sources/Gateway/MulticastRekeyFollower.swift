@@ -66,9 +66,13 @@ final class MulticastRekeyFollower: @unchecked Sendable {
     private let logger: Logger
     private var timer: Scheduled<Void>?
     private var channel: (any Channel)?
+    /// Succeeds once the receiver finds that the member must register again (a missed rekey, an
+    /// SA about to expire without replacement, or its exclusion).
+    let reregistration: EventLoopPromise<GroupRekeyReceiver.ReregistrationReason>
 
     private init(loop: any EventLoop, receiver: GroupRekeyReceiver, logger: Logger, onRekey: @escaping @Sendable (RekeyNotice) -> Void) {
         self.loop = loop
+        reregistration = loop.makePromise()
         self.receiver = receiver
         self.logger = logger
         self.onRekey = onRekey
@@ -96,6 +100,7 @@ final class MulticastRekeyFollower: @unchecked Sendable {
             try await Self.join(groupAddress: group, interface: membership.interfaceAddress, on: channel)
         } catch {
             try? await follower.channel?.close()
+            follower.reregistration.fail(ChannelError.alreadyClosed)
             if let error = error as? GatewayError { throw error }
             throw .socket("cannot join the rekey group \(group): \(error)")
         }
@@ -134,6 +139,7 @@ final class MulticastRekeyFollower: @unchecked Sendable {
         try? await loop.submit {
             follower.timer?.cancel()
             follower.timer = nil
+            follower.reregistration.fail(ChannelError.alreadyClosed)
         }.get()
         try? await channel?.close()
     }
@@ -154,6 +160,7 @@ final class MulticastRekeyFollower: @unchecked Sendable {
         let actions = receiver.receive(bytes, now: now)
         log(actions)
         let rejection = receiver.rejected.first { rejectedBefore[$0.key, default: 0] != $0.value }?.key
+        checkReregistration()
         onRekey(notice(from: EndpointAddress(socketAddress: envelope.remoteAddress).map { "\($0)" } ?? "\(envelope.remoteAddress)", octets: bytes.count, messageID: messageID,
                        accepted: rejection == nil, rejection: rejection?.rawValue, now: now))
         scheduleTimer()
@@ -174,8 +181,13 @@ final class MulticastRekeyFollower: @unchecked Sendable {
         let delay = max(0, next - EngineTime(date: Date()).milliseconds)
         timer = loop.scheduleTask(in: .milliseconds(delay)) { [self] in
             log(receiver.tick(now: EngineTime(date: Date())))
+            checkReregistration()
             scheduleTimer()
         }
+    }
+
+    private func checkReregistration() {
+        if let reason = receiver.reregistration { reregistration.succeed(reason) }
     }
 
     private func log(_ actions: [Action]) {
@@ -202,38 +214,56 @@ private final class FollowerHandler: ChannelInboundHandler {
 
 extension MemberClient {
     /// Registers, then follows the group's multicast rekeys until the calling task is cancelled:
-    /// `onRegistered` once, `onRekey` per rekey message received (accepted or dropped). Returns
-    /// the registration outcome; a refused registration returns at once.
+    /// `onRegistered` after each registration, `onRekey` per rekey message received (accepted or
+    /// dropped). When the member finds it must register again (RFC 9838 §2.4.1: a Message ID gap,
+    /// a TEK or the rekey SA about to expire without replacement, or its own exclusion) and
+    /// `reregister` is true, it registers again and follows on. Returns the last registration
+    /// outcome; a refused registration returns at once.
     public static func follow(_ options: Options, interfaceAddress: String? = nil, rekeyGroup: EndpointAddress? = nil,
-                              random: any RandomSource = SystemRandom(), logger: Logger = Logger(label: "groupkey.member"),
+                              reregister: Bool = true, random: any RandomSource = SystemRandom(),
+                              logger: Logger = Logger(label: "groupkey.member"),
                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                               onRegistered: @escaping @Sendable (GroupMemberHoldings) -> Void = { _ in },
                               onRekey: @escaping @Sendable (RekeyNotice) -> Void) async throws(GatewayError) -> Outcome {
-        let registeredAt = EngineTime(date: Date())
-        let outcome = try await join(options, random: random, logger: logger, group: group)
-        guard case .registered(let holdings) = outcome else { return outcome }
-        onRegistered(holdings)
-        guard let destination = rekeyGroup ?? holdings.rekeySA.flatMap({ MulticastMembership.destination(fromSelector: $0.destinationSelector) }) else {
-            throw .engine("the group's rekey SA names no multicast destination to follow (unicast rekeys are not followed yet)")
-        }
         // The receiver checks rekeys against what this member accepts, as the registration did.
         let configuration = GroupMemberConfiguration(
             server: options.server, localEndpoint: options.server, groupID: options.groupID, identity: options.identity,
             preSharedKey: options.preSharedKey, credential: options.credential, trustAnchors: options.trustAnchors,
             proposals: options.proposals, senderIDsRequested: options.senderIDsRequested)
-        let loop = group.next()
         let interface = interfaceAddress ?? (ListenAddress(options.server).isLoopback && !options.server.isIPv6 ? "127.0.0.1" : nil)
-        let follower = try await MulticastRekeyFollower.start(
-            membership: MulticastMembership(group: destination, interfaceAddress: interface),
-            receiver: GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: registeredAt),
-            loop: loop, logger: logger, onRekey: onRekey)
-        let stopped = loop.makePromise(of: Void.self)
-        await withTaskCancellationHandler {
-            try? await stopped.futureResult.get()
-        } onCancel: {
-            stopped.succeed()
+        let loop = group.next()
+        let cancelled = loop.makePromise(of: Void.self)
+        defer { cancelled.succeed() }  // completed on every way out (NIO reports leaked promises)
+        do {
+            return try await withTaskCancellationHandler { () async throws -> Outcome in
+                while true {
+                    let registeredAt = EngineTime(date: Date())
+                    let outcome = try await join(options, random: random, logger: logger, group: group)
+                    guard case .registered(let holdings) = outcome else { return outcome }
+                    onRegistered(holdings)
+                    guard let destination = rekeyGroup ?? holdings.rekeySA.flatMap({ MulticastMembership.destination(fromSelector: $0.destinationSelector) }) else {
+                        throw GatewayError.engine("the group's rekey SA names no multicast destination to follow (unicast rekeys are not followed yet)")
+                    }
+                    let follower = try await MulticastRekeyFollower.start(
+                        membership: MulticastMembership(group: destination, interfaceAddress: interface),
+                        receiver: GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: registeredAt),
+                        loop: loop, logger: logger, onRekey: onRekey)
+                    // Whichever comes first: cancellation, or a reason to register again.
+                    let next = loop.makePromise(of: Bool.self)
+                    cancelled.futureResult.whenComplete { _ in next.succeed(false) }
+                    follower.reregistration.futureResult.whenComplete { result in next.succeed((try? result.get()) != nil) }
+                    let again = (try? await next.futureResult.get()) ?? false
+                    await follower.stop()
+                    guard again, reregister else { return outcome }
+                    logger.notice("registering again", metadata: ["code": "GW-MEMBER-REREGISTER"])
+                }
+            } onCancel: {
+                cancelled.succeed()
+            }
+        } catch let error as GatewayError {
+            throw error
+        } catch {
+            throw .engine("\(error)")
         }
-        await follower.stop()
-        return outcome
     }
 }

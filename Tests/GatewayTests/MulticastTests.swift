@@ -40,9 +40,16 @@ struct MulticastTests {
         private let lock = NSLock()
         private var byMember: [String: [RekeyNotice]] = [:]
         private var holdings: [String: GroupMemberHoldings] = [:]
+        private var registrations: [String: [GroupMemberHoldings]] = [:]
 
         func add(_ notice: RekeyNotice, for member: String) { lock.withLock { byMember[member, default: []].append(notice) } }
-        func registered(_ held: GroupMemberHoldings, as member: String) { lock.withLock { holdings[member] = held } }
+        func registered(_ held: GroupMemberHoldings, as member: String) {
+            lock.withLock {
+                holdings[member] = held
+                registrations[member, default: []].append(held)
+            }
+        }
+        func registrations(of member: String) -> [GroupMemberHoldings] { lock.withLock { registrations[member] ?? [] } }
         func of(_ member: String) -> [RekeyNotice] { lock.withLock { byMember[member] ?? [] } }
         var registeredCount: Int { lock.withLock { holdings.count } }
 
@@ -56,12 +63,12 @@ struct MulticastTests {
         }
     }
 
-    static func startFollowing(_ members: [String], fixture: ControlFixture, notices: Notices) -> [Task<Void, Never>] {
+    static func startFollowing(_ members: [String], fixture: ControlFixture, notices: Notices, reregister: Bool = false) -> [Task<Void, Never>] {
         members.map { member in
             Task {
                 var options = LoopbackRegistrationTests.options(fixture.server)
                 options.identity = MemberClient.memberIdentification(member)
-                _ = try? await MemberClient.follow(options, logger: LoopbackRegistrationTests.quietLogger,
+                _ = try? await MemberClient.follow(options, reregister: reregister, logger: LoopbackRegistrationTests.quietLogger,
                                                    onRegistered: { notices.registered($0, as: member) },
                                                    onRekey: { notices.add($0, for: member) })
             }
@@ -144,5 +151,31 @@ struct MulticastTests {
         #expect(evicted.prefix(2).allSatisfy { !$0.accepted }, "carol read an eviction rekey: \(evicted)")
         #expect(evicted.first?.rejection == "GM-REKEY-EXCLUDED")
         #expect(!evicted.contains { $0.dataSecuritySAs.contains(newTEK) || $0.rekeySA == newRekeySA })
+    }
+
+    @Test("An excluded follower registers again on its own and then holds the group's current keys")
+    func excludedFollowerRegistersAgain() async throws {
+        if let reason = await Self.loopbackMulticastUnavailable() {
+            print("skipped: \(reason)")
+            return
+        }
+        let (address, port) = Self.freshGroup()
+        let fixture = try await ControlFixture(policy: ControlFixture.demoPolicy(rekeyDestination: address, rekeyPort: port))
+        let notices = Notices()
+        let tasks = Self.startFollowing(["alice", "bob"], fixture: fixture, notices: notices, reregister: true)
+        #expect(await notices.wait { $0.registeredCount == 2 })
+        try await Task.sleep(for: .milliseconds(200))
+        let evict = try await fixture.send(.evict(group: "demo-1001", members: ["bob"], dryRun: false))
+        let again = await notices.wait { $0.registrations(of: "bob").count >= 2 }
+        let status = try #require(try await fixture.send(.status).status?.groups.first)
+        tasks.forEach { $0.cancel() }
+        for task in tasks { await task.value }
+        await fixture.stop()
+        #expect(evict.ok)
+        #expect(notices.of("bob").first?.reregister == "excluded")
+        #expect(again, "bob registered again after finding himself excluded")
+        let second = try #require(notices.registrations(of: "bob").last)
+        #expect(second.rekeySA.map { controlHex($0.spi) } == status.rekeySA?.spi, "the new registration carries the new rekey SA")
+        #expect(status.members.map(\.identity).contains("id2:bob"), "re-admitted: eviction does not ban")
     }
 }
