@@ -214,10 +214,11 @@ private final class FollowerHandler: ChannelInboundHandler {
 
 extension MemberClient {
     /// Registers, then follows the group's multicast rekeys until the calling task is cancelled:
-    /// `onRegistered` after each registration, `onRekey` per rekey message received (accepted or
+    /// `onRegistered` after each registration, once the rekey group is joined; `onRekey` per rekey message received (accepted or
     /// dropped). When the member finds it must register again (RFC 9838 §2.4.1: a Message ID gap,
     /// a TEK or the rekey SA about to expire without replacement, or its own exclusion) and
-    /// `reregister` is true, it registers again and follows on. Returns the last registration
+    /// `reregister` is true, it registers again and follows on; otherwise it keeps listening
+    /// (each notice says it should register again). Returns the last registration
     /// outcome; a refused registration returns at once.
     public static func follow(_ options: Options, interfaceAddress: String? = nil, rekeyGroup: EndpointAddress? = nil,
                               reregister: Bool = true, random: any RandomSource = SystemRandom(),
@@ -240,7 +241,6 @@ extension MemberClient {
                     let registeredAt = EngineTime(date: Date())
                     let outcome = try await join(options, random: random, logger: logger, group: group)
                     guard case .registered(let holdings) = outcome else { return outcome }
-                    onRegistered(holdings)
                     guard let destination = rekeyGroup ?? holdings.rekeySA.flatMap({ MulticastMembership.destination(fromSelector: $0.destinationSelector) }) else {
                         throw GatewayError.engine("the group's rekey SA names no multicast destination to follow (unicast rekeys are not followed yet)")
                     }
@@ -248,13 +248,17 @@ extension MemberClient {
                         membership: MulticastMembership(group: destination, interfaceAddress: interface),
                         receiver: GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: registeredAt),
                         loop: loop, logger: logger, onRekey: onRekey)
+                    // Reported once the group is joined: from here on no rekey is missed.
+                    onRegistered(holdings)
                     // Whichever comes first: cancellation, or a reason to register again.
                     let next = loop.makePromise(of: Bool.self)
                     cancelled.futureResult.whenComplete { _ in next.succeed(false) }
-                    follower.reregistration.futureResult.whenComplete { result in next.succeed((try? result.get()) != nil) }
+                    if reregister {
+                        follower.reregistration.futureResult.whenComplete { result in next.succeed((try? result.get()) != nil) }
+                    }
                     let again = (try? await next.futureResult.get()) ?? false
                     await follower.stop()
-                    guard again, reregister else { return outcome }
+                    guard again else { return outcome }
                     logger.notice("registering again", metadata: ["code": "GW-MEMBER-REREGISTER"])
                 }
             } onCancel: {

@@ -99,7 +99,6 @@ struct MulticastTests {
         let members = ["alice", "bob", "carol"]
         let tasks = Self.startFollowing(members, fixture: fixture, notices: notices)
         #expect(await notices.wait { $0.registeredCount == 3 })
-        try await Task.sleep(for: .milliseconds(200))  // the followers join after registering
         let rekey = try await fixture.send(.rekey(group: "demo-1001", dryRun: false))
         let arrived = await notices.wait { notices in members.allSatisfy { !notices.of($0).isEmpty } }
         let status = try #require(try await fixture.send(.status).status?.groups.first)
@@ -129,7 +128,6 @@ struct MulticastTests {
         let members = ["alice", "bob", "carol", "dave"]
         let tasks = Self.startFollowing(members, fixture: fixture, notices: notices)
         #expect(await notices.wait { $0.registeredCount == 4 })
-        try await Task.sleep(for: .milliseconds(200))
         let evict = try await fixture.send(.evict(group: "demo-1001", members: ["carol"], dryRun: false))
         let arrived = await notices.wait { notices in members.allSatisfy { notices.of($0).count >= 2 } }
         let status = try #require(try await fixture.send(.status).status?.groups.first)
@@ -164,7 +162,6 @@ struct MulticastTests {
         let notices = Notices()
         let tasks = Self.startFollowing(["alice", "bob"], fixture: fixture, notices: notices, reregister: true)
         #expect(await notices.wait { $0.registeredCount == 2 })
-        try await Task.sleep(for: .milliseconds(200))
         let evict = try await fixture.send(.evict(group: "demo-1001", members: ["bob"], dryRun: false))
         let again = await notices.wait { $0.registrations(of: "bob").count >= 2 }
         let status = try #require(try await fixture.send(.status).status?.groups.first)
