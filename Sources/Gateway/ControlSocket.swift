@@ -50,6 +50,20 @@ public enum ControlSocket {
         }
     }
 
+    /// The socket file's identity (device, inode), so `remove` deletes only the file this server
+    /// made, never one a later server put at the same path.
+    static func identity(of path: String) -> [UInt64]? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        return [UInt64(status.st_dev), UInt64(status.st_ino)]
+    }
+
+    /// Removes the socket file if it is still the one with `identity`.
+    static func remove(path: String, identity: [UInt64]?) {
+        guard let identity, Self.identity(of: path) == identity else { return }
+        unlink(path)
+    }
+
     /// Binds `path` (after `prepare`) and restricts it to its owner.
     static func bind(path: String, on loop: any EventLoop,
                      handle: @escaping @Sendable (_ line: [UInt8], _ reply: @escaping @Sendable (ControlResponse) -> Void) -> Void)

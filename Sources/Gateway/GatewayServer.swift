@@ -88,6 +88,8 @@ public final class GatewayServer: Sendable {
     /// The control socket, when one was asked for (removed again at `stop`).
     public let controlSocketPath: String?
     private let controlChannel: (any Channel)?
+    /// The socket file as bound, so `stop` removes only that one.
+    private let controlSocketIdentity: [UInt64]?
     private let metricsTask: RepeatedTask?
     private let multicast: MulticastRekeySender
 
@@ -103,6 +105,7 @@ public final class GatewayServer: Sendable {
         self.control = control
         self.controlSocketPath = controlSocketPath
         self.controlChannel = controlChannel
+        controlSocketIdentity = controlSocketPath.flatMap(ControlSocket.identity(of:))
         self.metricsTask = metricsTask
     }
 
@@ -297,7 +300,7 @@ public final class GatewayServer: Sendable {
         await multicast.close()
         if let controlChannel {
             try? await controlChannel.close()
-            if let controlSocketPath { unlink(controlSocketPath) }
+            if let controlSocketPath { ControlSocket.remove(path: controlSocketPath, identity: controlSocketIdentity) }
         }
     }
 }
