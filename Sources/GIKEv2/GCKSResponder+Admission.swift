@@ -16,13 +16,13 @@ extension GCKSResponder {
     /// state, and the GSA and KD that describe the group to the member.
     mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: GroupState,
                         certificateSubject: String?, senderIDCount: UInt32?, proposals: SecurityAssociationPayload?,
-                        session: ResponderSession, peer: EndpointAddress) -> AdmissionResult {
+                        session: ResponderSession, peer: EndpointAddress, now: EngineTime? = nil) -> AdmissionResult {
         guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists,
                                certificateSubject: certificateSubject) else {
             return .refused(notify: IKEv2NotifyType.authorizationFailed, why: "identity not on the group's list")
         }
         let offer: GroupOffer
-        do { offer = try PolicyNumbers.offer(of: group) } catch {
+        do { offer = try PolicyNumbers.offer(of: group, nowMilliseconds: now?.milliseconds) } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")
         }
         if let problem = acceptability(of: offer, group: group, session: session, proposals: proposals) {

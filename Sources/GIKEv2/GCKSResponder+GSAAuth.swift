@@ -115,7 +115,7 @@ extension GCKSResponder {
         }
         switch admit(identity: identity, member: request.memberDescription, groupName: groupName, group: group,
                      certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
-                     proposals: request.groupProposals, session: session, peer: peer) {
+                     proposals: request.groupProposals, session: session, peer: peer, now: now) {
         case .refused(let notify, let why):
             return refuse(notify, proof: proof, why)
         case .admitted(let payloads, let persist, let log):

@@ -74,7 +74,7 @@ extension GCKSResponder {
             let result = trusted
                 ? admit(identity: identity, member: member, groupName: groupName, group: group,
                         certificateSubject: credential.subject, senderIDCount: request.senderIDCount,
-                        proposals: request.groupProposals, session: session, peer: peer)
+                        proposals: request.groupProposals, session: session, peer: peer, now: now)
                 : .refused(notify: IKEv2NotifyType.authorizationFailed, why: "the IKE SA was authenticated for another credential")
             switch result {
             case .admitted(let admitted, let persist, let log):

@@ -10,16 +10,17 @@ extension GCKSResponder {
     static let rekeyTimer = TimerID("gcks-rekey")
 
     /// Performs every group's due rollovers and sends them; schedules the next.
-    public func performDueRekeys(now: EngineTime) -> [Action] {
+    public mutating func performDueRekeys(now: EngineTime) -> [Action] {
         var actions: [Action] = []
         var next: Int64?
+        let random = self.random
         for group in directory.snapshot {
             do {
                 let result = try directory.withGroup(named: group.name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
                     let rekeys = try state.performDueRekeys(atMilliseconds: now.milliseconds, random: random)
                     return (rekeys, state)
                 }
-                actions += send(result.0, group: result.1)
+                actions += send(result.0, group: result.1, now: now)
                 if let at = result.1.nextRekeyEventMilliseconds { next = min(next ?? at, at) }
             } catch {
                 actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error)")))
@@ -30,42 +31,50 @@ extension GCKSResponder {
     }
 
     /// Replaces the group's TEKs now (`groupkey rekey GROUP`).
-    public func rekeyNow(group name: String, now: EngineTime) -> [Action] {
-        change(group: name) { (state) throws(GroupStateError) in
+    public mutating func rekeyNow(group name: String, now: EngineTime) -> [Action] {
+        let random = self.random
+        return change(group: name, now: now) { (state) throws(GroupStateError) in
             [try state.rollOverTEKs(reason: .operatorRequest, atMilliseconds: now.milliseconds, random: random)]
         }
     }
 
     /// Evicts members (registration identities as the group state records them) and sends the
     /// key update and the TEKs that follow it (`groupkey evict GROUP MEMBER`).
-    public func evict(group name: String, members: [String], now: EngineTime) -> [Action] {
-        change(group: name) { (state) throws(GroupStateError) in
+    public mutating func evict(group name: String, members: [String], now: EngineTime) -> [Action] {
+        let random = self.random
+        return change(group: name, now: now) { (state) throws(GroupStateError) in
             try state.evict(members, atMilliseconds: now.milliseconds, random: random)
         }
     }
 
-    func change(group name: String, _ body: (inout GroupState) throws(GroupStateError) -> [GroupRekey]) -> [Action] {
+    mutating func change(group name: String, now: EngineTime,
+                         _ body: (inout GroupState) throws(GroupStateError) -> [GroupRekey]) -> [Action] {
+        let result: ([GroupRekey], GroupState)
         do {
-            let (rekeys, state) = try directory.withGroup(named: name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
+            result = try directory.withGroup(named: name) { (state) throws(GroupStateError) -> ([GroupRekey], GroupState) in
                 (try body(&state), state)
             }
-            return send(rekeys, group: state)
         } catch {
             return [.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(name): \(error)"))]
         }
+        return send(result.0, group: result.1, now: now)
     }
 
-    /// Builds and addresses each rekey. In-band (unicast) groups are not served here.
-    func send(_ rekeys: [GroupRekey], group: GroupState) -> [Action] {
+    /// Builds and addresses each rekey: GSA_REKEY to the multicast destination, or for groups
+    /// whose policy says unicast, GSA_INBAND_REKEY over each member's registration IKE SA.
+    mutating func send(_ rekeys: [GroupRekey], group: GroupState, now: EngineTime) -> [Action] {
         var actions: [Action] = []
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA else {
                 actions.append(.log(LogEvent(.warning, "GCKS-REKEY-NO-SA", "group \(group.name): \(rekey.reason.rawValue) rekey has no rekey SA")))
                 continue
             }
-            guard protecting.policy.transport == .multicast, let destination = protecting.policy.destination else {
-                actions.append(.log(LogEvent(.warning, "GCKS-REKEY-INBAND-UNSUPPORTED",
-                                             "group \(group.name): unicast (GSA_INBAND_REKEY) delivery is not implemented")))
+            guard protecting.policy.transport == .multicast else {
+                actions += sendInband(rekey, group: group, now: now)
+                continue
+            }
+            guard let destination = protecting.policy.destination else {
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-NO-DESTINATION", "group \(group.name): multicast rekey without a destination")))
                 continue
             }
             do {

@@ -19,6 +19,9 @@ public struct GCKSResponder: Sendable {
     /// Secret for stateless cookies (RFC 7296 §2.6).
     let cookieSecret: SecretBytes
     public internal(set) var statistics = GCKSStatistics()
+    /// GSA_INBAND_REKEY requests awaiting the member's answer, and those queued behind them, by
+    /// our SPI (GCKSResponder+InbandRekey).
+    var inbandRekeys: [UInt64: InbandRekeyQueue] = [:]
 
     struct InitiatorKey: Hashable, Sendable {
         var spi: UInt64
@@ -50,7 +53,10 @@ public struct GCKSResponder: Sendable {
         } catch {
             return drop("not an IKEv2 message from \(peer): \(error)")
         }
-        // We only answer requests (RFC 7296 §2.1: responses to our own requests do not exist here).
+        if header.isResponse, header.exchangeType == IKEv2ExchangeType.gsaInbandRekey {
+            return handleInbandRekeyResponse(datagram, header: header, peer: peer, now: now)
+        }
+        // Otherwise we only answer requests (RFC 7296 §2.1).
         guard !header.isResponse, header.isInitiator else {
             return drop("\(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not an initiator's request")
         }
@@ -82,6 +88,7 @@ public struct GCKSResponder: Sendable {
                 actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED", "registration IKE SA with \(session.peer) expired")))
             }
         }
+        actions += tickInbandRekeys(now: now)
         if configuration.scheduledRekeys { actions += performDueRekeys(now: now) }
         return actions
     }

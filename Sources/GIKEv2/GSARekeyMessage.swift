@@ -48,8 +48,11 @@ public enum GSARekeyMessage {
     ///   - defaultWrap: the key under which KWK ID 0 wraps: the protecting rekey SA's GSK_w, or
     ///     the member's IKE SA GSK_w in-band (RFC 9838 §4.5.4).
     ///   - includeRekeySA: whether a new rekey SA (and LKH keys) go in; in-band groups have none.
+    ///   - includeDeletes: whether replaced TEKs are named in Delete payloads. In-band rekeys leave
+    ///     them out: members there keep the old SA until it expires, since the GCKS has no
+    ///     deactivation timer per member (RFC 9838 §2.4.2 leaves deletion to a later exchange).
     static func innerPayloads(_ rekey: GroupRekey, group: GroupState, defaultWrap: AESKeyWrap,
-                              includeRekeySA: Bool) throws(GIKEv2Error) -> [IKEv2Payload] {
+                              includeRekeySA: Bool, includeDeletes: Bool = true) throws(GIKEv2Error) -> [IKEv2Payload] {
         var offer = try PolicyNumbers.offer(of: group)
         let newSPIs = rekey.newTEKs.map(\.spi)
         offer.teks = offer.teks.filter { newSPIs.contains($0.spi) }
@@ -76,6 +79,7 @@ public enum GSARekeyMessage {
         let ahSPIs = Set(group.dataSecuritySAs.filter { $0.policy.securityProtocol == .ah }.map(\.spi))
         let ah = rekey.retiredTEKSPIs.filter { ahSPIs.contains($0) }
         let esp = rekey.retiredTEKSPIs.filter { !ahSPIs.contains($0) }
+        guard includeDeletes else { return payloads }
         if !esp.isEmpty { payloads.append(.delete(DeletePayload(protocolID: IKEv2ProtocolID.esp, spiSize: 4, spis: esp))) }
         if !ah.isEmpty { payloads.append(.delete(DeletePayload(protocolID: IKEv2ProtocolID.ah, spiSize: 4, spis: ah))) }
         return payloads

@@ -110,6 +110,7 @@ extension GroupMemberInitiator {
             state = .registered(RegisteredContext(holdings: holdings, spiResponder: context.spiResponder, keys: context.keys,
                                                   fragmentation: context.fragmentation))
             pending = nil
+            rekeyReceiver = GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: now)
             return [.cancelTimer(Self.retransmitTimer)] + installActions(for: holdings, sender: configuration.senderIDsRequested != nil)
         } catch {
             return fail(error)

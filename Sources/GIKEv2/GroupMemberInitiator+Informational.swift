@@ -38,6 +38,9 @@ extension GroupMemberInitiator {
         if header.exchangeType == IKEv2ExchangeType.gsaRegistration, header.isResponse {
             return handleGSARegistrationResponse(datagram, header: header, context: context)
         }
+        if header.exchangeType == IKEv2ExchangeType.gsaInbandRekey, !header.isResponse {
+            return handleInbandRekey(datagram, header: header, context: context, now: now)
+        }
         guard header.exchangeType == IKEv2ExchangeType.informational else {
             return ignore("unexpected \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) on the registration IKE SA")
         }

@@ -18,6 +18,8 @@ public struct GroupMemberInitiator: Sendable {
     var restarts = 0
     static let maximumRestarts = 4
     static let retransmitTimer = TimerID("gm-retransmit")
+    /// Keeps the group's keys current from GSA_REKEY once registered (GroupMemberInitiator+Rekey).
+    var rekeyReceiver: GroupRekeyReceiver?
 
     enum State: Sendable {
         case idle
@@ -154,6 +156,7 @@ public struct GroupMemberInitiator: Sendable {
         } catch {
             return ignore("not an IKEv2 message: \(error)")
         }
+        if header.exchangeType == IKEv2ExchangeType.gsaRekey { return handleRekey(datagram, now: now) }
         guard peer == configuration.server, header.initiatorSPI == spiInitiator, !header.isInitiator else {
             return ignore("datagram from \(peer) is not for our IKE SA")
         }
@@ -182,6 +185,10 @@ public struct GroupMemberInitiator: Sendable {
 
     /// Retransmits the outstanding request when its time has come, or gives up (RFC 7296 §2.1).
     public mutating func tick(now: EngineTime) -> [Action] {
+        tickRekeyReceiver(now: now) + tickRequest(now: now)
+    }
+
+    mutating func tickRequest(now: EngineTime) -> [Action] {
         guard var request = pending else { return [] }
         switch request.tick(now: now) {
         case .wait:

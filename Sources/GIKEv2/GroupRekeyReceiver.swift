@@ -77,13 +77,27 @@ public struct GroupRekeyReceiver: Sendable {
         self.holdings = holdings
         self.configuration = configuration
         expiryMargin = expiryMarginSeconds * 1000
-        outboundSPIs = configuration.senderIDsRequested != nil ? holdings.dataSecuritySAs.map(\.spi) : []
+        // A member registering while an old and a new TEK overlap gets both; it sends on the
+        // newest of each selector pair (the GSA lists them in creation order).
+        var newest: [String: [UInt8]] = [:]
+        for sa in holdings.dataSecuritySAs { newest["\(sa.protocolID) \(sa.sourceSelector) \(sa.destinationSelector)"] = sa.spi }
+        outboundSPIs = configuration.senderIDsRequested != nil ? holdings.dataSecuritySAs.map(\.spi).filter { newest.values.contains($0) } : []
         for sa in holdings.dataSecuritySAs {
             if let lifetime = sa.lifetimeSeconds { expiry[sa.spi] = now.milliseconds + Int64(lifetime) * 1000 }
         }
         if let rekey = holdings.rekeySA, let lifetime = rekey.lifetimeSeconds {
             expiry[rekey.spi] = now.milliseconds + Int64(lifetime) * 1000
         }
+    }
+
+    /// Takes holdings changed elsewhere (GSA_INBAND_REKEY on the IKE SA), tracking the lifetimes
+    /// of SAs it has not seen.
+    mutating func adopt(_ changed: GroupMemberHoldings, now: EngineTime) {
+        for sa in changed.dataSecuritySAs where expiry[sa.spi] == nil {
+            if let lifetime = sa.lifetimeSeconds { expiry[sa.spi] = now.milliseconds + Int64(lifetime) * 1000 }
+            if isSender && !outboundSPIs.contains(sa.spi) { outboundSPIs.append(sa.spi) }
+        }
+        holdings = changed
     }
 
     var groupName: String { holdings.group.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
@@ -129,6 +143,13 @@ public struct GroupRekeyReceiver: Sendable {
                 actions.append(.removeSA(SAReference(group: groupName, kind: kind, spi: spi)))
             }
         }
+        // An SA past its lifetime is gone, whether or not a Delete named it (RFC 9838 §4.4.2.2.1).
+        for sa in holdings.dataSecuritySAs where (expiry[sa.spi] ?? Int64.max) <= now.milliseconds {
+            holdings.dataSecuritySAs.removeAll { $0.spi == sa.spi }
+            outboundSPIs.removeAll { $0 == sa.spi }
+            expiry[sa.spi] = nil
+            actions.append(.removeSA(SAReference(group: groupName, kind: sa.protocolID == IKEv2ProtocolID.ah ? .ah : .esp, spi: sa.spi)))
+        }
         // A missed rekey shows as the newest TEK, or the rekey SA, nearing its end.
         if reregistration == nil {
             let newest = holdings.dataSecuritySAs.map(\.spi).filter { expiry[$0] != nil }
@@ -147,7 +168,7 @@ public struct GroupRekeyReceiver: Sendable {
 
     /// The next instant something is due, for the owner's timer.
     public var nextEventMilliseconds: Int64? {
-        var times = scheduled.map(\.at)
+        var times = scheduled.map(\.at) + holdings.dataSecuritySAs.compactMap { expiry[$0.spi] }
         if let latest = holdings.dataSecuritySAs.compactMap({ expiry[$0.spi] }).max() { times.append(latest - expiryMargin) }
         if let rekey = holdings.rekeySA, let end = expiry[rekey.spi] { times.append(end - expiryMargin) }
         return times.min()

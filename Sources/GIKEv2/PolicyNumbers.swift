@@ -123,7 +123,11 @@ enum PolicyNumbers {
     }
 
     /// The group as one registration response shows it.
-    static func offer(of group: GroupState) throws(GIKEv2Error) -> GroupOffer {
+    /// With `nowMilliseconds`, each TEK is announced with the lifetime it has left
+    /// (GSA_KEY_LIFETIME, RFC 9838 §4.4.2.2.1), so a member joining while an old and a new TEK
+    /// overlap knows the old one ends first; a creation time not on that clock (a state made
+    /// before the engine's clock started) gives the full lifetime.
+    static func offer(of group: GroupState, nowMilliseconds: Int64? = nil) throws(GIKEv2Error) -> GroupOffer {
         var teks: [TEKOffer] = []
         var largest = 0
         for sa in group.dataSecuritySAs {
@@ -134,8 +138,13 @@ enum PolicyNumbers {
                let cipher = try? AlgorithmRegistry.encryption(ikev2Number: id, keyLength: numbers.keyBits) {
                 largest = max(largest, cipher.parameters.cipherKeyLength)
             }
+            var lifetime = policy.lifetimeSeconds
+            if let now = nowMilliseconds {
+                let left = sa.createdAtMilliseconds + Int64(policy.lifetimeSeconds) * 1000 - now
+                if left > 0 && left <= Int64(policy.lifetimeSeconds) * 1000 { lifetime = UInt32((left + 999) / 1000) }
+            }
             teks.append(TEKOffer(protocolID: policy.securityProtocol == .esp ? 3 : 2, spi: sa.spi, transforms: numbers,
-                                 source: source, destination: destination, lifetimeSeconds: policy.lifetimeSeconds,
+                                 source: source, destination: destination, lifetimeSeconds: lifetime,
                                  isCounterMode: sa.isCounterMode, multiSender: sa.isCounterMode && policy.senderIDBits != nil,
                                  keyMaterial: sa.keyMaterial,
                                  summary: policy.selectors.first.map { "\($0.source) -> \($0.destination)" } ?? "any"))

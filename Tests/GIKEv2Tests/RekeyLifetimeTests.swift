@@ -100,4 +100,25 @@ struct RekeyLifetimeTests {
         _ = group.members[2].receiver.tick(now: EngineTime(milliseconds: 1000 + 870_000))
         #expect(group.members[2].receiver.reregistration == .tekExpiring)
     }
+
+    @Test("A sender registering while old and new TEK overlap gets both, sends on the new one, and drops the old at its expiry")
+    func registrationDuringOverlap() throws {
+        let state = try RekeyGroup.state()
+        let directory = GroupDirectory(groups: [state])
+        var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress,
+                                                                      identity: RegistrationSetup.gcksIdentity),
+                                     directory: directory, random: SystemRandom())
+        _ = gcks.rekeyNow(group: state.name, now: EngineTime(milliseconds: 1_000))
+        let tekSPIs = directory.snapshot[0].dataSecuritySAs.map(\.spi)
+        #expect(tekSPIs.count == 2)
+        let member = try RegistrationSetup.member(group: RegistrationSetup.lkhIDg, psk: GroupFixtures.lkhPSK,
+                                                  proposals: [RegistrationSetup.lkhProposal], senderIDs: 1)
+        var harness = RegistrationSetup.run(gcks: gcks, member: member, start: EngineTime(milliseconds: 2_000))
+        #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == tekSPIs)
+        #expect(harness.left.rekeyStatus?.outboundSPIs == [tekSPIs[1]])
+        _ = harness.left.tick(now: EngineTime(milliseconds: 899_999))
+        #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == tekSPIs)
+        _ = harness.left.tick(now: EngineTime(milliseconds: 900_000))
+        #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == [tekSPIs[1]], "the old TEK ends with its lifetime (announced as what it had left)")
+    }
 }

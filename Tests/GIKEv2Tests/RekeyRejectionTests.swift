@@ -10,7 +10,7 @@ import Testing
 struct RekeyRejectionTests {
     /// Two genuine rekeys (Message IDs 0 and 1) of an implicitly authenticated group.
     static func twoRekeys() throws -> (RekeyGroup, [UInt8], [UInt8]) {
-        let group = try RekeyGroup(state: try RekeyGroup.state(), count: 2, senders: [])
+        var group = try RekeyGroup(state: try RekeyGroup.state(), count: 2, senders: [])
         let first = group.gcks.rekeyNow(group: group.groupName, now: group.now)
         let second = group.gcks.rekeyNow(group: group.groupName, now: group.now)
         guard case .send(let a, _)? = first.first, case .send(let b, _)? = second.first else {

@@ -57,7 +57,7 @@ struct RekeySignatureTests {
     @Test("openssl verifies the GCKS's GSA_REKEY signature over A | P (RFC 9838 Figure 10)", arguments: [0, 1])
     func opensslVerifiesSignature(index: Int) throws {
         let (algorithm, file, _) = Self.cases[index]
-        let group = try RekeyGroup(state: try RekeyGroup.state(signature: algorithm, keyFile: file), count: 1, senders: [])
+        var group = try RekeyGroup(state: try RekeyGroup.state(signature: algorithm, keyFile: file), count: 1, senders: [])
         guard case .send(let datagram, _)? = group.gcks.rekeyNow(group: group.groupName, now: group.now).first else {
             Issue.record("no GSA_REKEY")
             return
