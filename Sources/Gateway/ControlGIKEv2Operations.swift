@@ -48,19 +48,22 @@ public struct GIKEv2GroupOperations: GroupOperations {
             }
         }
         var notes: [String] = []
-        if rekeySA.policy.transport == .unicast {
-            // GSA_INBAND_REKEY (RFC 9838 §2.4.2) is not sent by this engine yet.
-            guard request.dryRun else {
-                throw ControlFailure(.unsupported, "group \(current.name) rekeys by unicast (GSA_INBAND_REKEY), which this engine does not send yet; nothing changed")
+        let unicast = rekeySA.policy.transport == .unicast
+        if unicast {
+            // GSA_INBAND_REKEY (RFC 9838 §2.4.2): one message per member over its registration IKE
+            // SA, each protected by that SA; the preview's octets are the multicast form's.
+            notes.append("unicast rekey: one GSA_INBAND_REKEY per member over its registration IKE SA")
+            if request.reason == .policyChange && !request.dryRun {
+                throw ControlFailure(.unsupported, "group \(current.name) rekeys in-band, and this build sends a rollover to a reloaded policy "
+                                     + "only by multicast: its TEKs stay under the old policy (restart to apply)")
             }
-            notes.append("unicast rekey (GSA_INBAND_REKEY) is not sent by this engine yet")
         }
-        if request.reason == .eviction && current.keyTree == nil {
+        if request.reason == .eviction && current.keyTree == nil && !unicast {
             // Without a key tree the new rekey SA could only travel under the old one, which the
             // evicted members hold (RFC 9838 §3.3: forward access control needs the LKH wraps or a
             // per-member delivery).
-            let why = "no key tree in the policy: a multicast key update would be readable by the evicted members, "
-                + "so eviction needs unicast (GSA_INBAND_REKEY) delivery, which this engine does not send yet"
+            let why = "no key tree in the policy: a multicast key update would be readable by the evicted members; "
+                + "give the group an <lkh> key tree or unicast rekeys"
             guard request.dryRun else { throw ControlFailure(.unsupported, "group \(current.name): \(why); nothing changed") }
             notes.append(why)
         }
