@@ -83,6 +83,34 @@ public enum MemberClient {
     public static func join(_ options: Options, random: any RandomSource = SystemRandom(),
                             logger: Logger = Logger(label: "groupkey.member"),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> Outcome {
+        let (outcome, session) = try await open(options, random: random, logger: logger, group: group)
+        await session.close()
+        return outcome
+    }
+
+    /// A registration whose member engine keeps running (in-band rekeys arrive on its IKE SA;
+    /// `follow` feeds it multicast rekeys) until `close`.
+    final class Session: Sendable {
+        let loop: any EventLoop
+        let driver: EngineDriver<GroupMemberInitiator>
+        let channel: any Channel
+
+        init(loop: any EventLoop, driver: EngineDriver<GroupMemberInitiator>, channel: any Channel) {
+            self.loop = loop
+            self.driver = driver
+            self.channel = channel
+        }
+
+        func close() async {
+            let driver = self.driver
+            try? await loop.submit { driver.stop() }.get()
+            try? await channel.close()
+        }
+    }
+
+    /// Registers and leaves the session open.
+    static func open(_ options: Options, random: any RandomSource, logger: Logger,
+                     group: any EventLoopGroup) async throws(GatewayError) -> (Outcome, Session) {
         guard options.preSharedKey != nil || options.credential != nil else {
             throw .secrets("a member authenticates with a pre-shared key or a certificate")
         }
@@ -154,8 +182,7 @@ public enum MemberClient {
         let deadline = loop.scheduleTask(in: .milliseconds(timeout)) { promise.succeed(.failed(.timedOut)) }
         let outcome = (try? await promise.futureResult.get()) ?? .failed(.timedOut)
         deadline.cancel()
-        try? await loop.submit { driver.stop() }.get()
-        try? await channel.close()
-        return outcome
+        try? await loop.submit { driver.afterStep = nil }.get()
+        return (outcome, Session(loop: loop, driver: driver, channel: channel))
     }
 }

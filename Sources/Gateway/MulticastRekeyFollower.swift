@@ -55,39 +55,43 @@ public struct MulticastMembership: Sendable, Equatable {
     }
 }
 
-/// Receives a group's multicast rekeys after registration and feeds them to the member's
-/// `GroupRekeyReceiver` (verify, replay window, unwrap, install), on one event loop.
+/// Follows a registered member's rekeys: joins the rekey SA's multicast group and hands what
+/// arrives to the member engine (which checks it with its `GroupRekeyReceiver`: ICV, signature,
+/// replay window, unwrap), and reports each rekey the engine took in, multicast or in-band
+/// (GSA_INBAND_REKEY on the registration IKE SA, which the still-open session answers).
 ///
-/// `@unchecked Sendable`: confined to `loop`.
+/// `@unchecked Sendable`: confined to the session's event loop.
 final class MulticastRekeyFollower: @unchecked Sendable {
-    private let loop: any EventLoop
-    private var receiver: GroupRekeyReceiver
+    private let session: MemberClient.Session
     private let onRekey: @Sendable (RekeyNotice) -> Void
-    private let logger: Logger
-    private var timer: Scheduled<Void>?
     private var channel: (any Channel)?
-    /// Succeeds once the receiver finds that the member must register again (a missed rekey, an
-    /// SA about to expire without replacement, or its exclusion).
+    /// The multicast datagram being handled, for its notice.
+    private var arriving: (from: String, octets: Int, messageID: UInt32?)?
+    private var lastAccepted = 0
+    private var lastRejected: [GroupRekeyReceiver.Rejection: Int] = [:]
+    private var knownTEKs: Set<[UInt8]> = []
+    /// Succeeds once the engine finds that the member must register again (a missed rekey, an SA
+    /// about to expire without replacement, or its exclusion).
     let reregistration: EventLoopPromise<GroupRekeyReceiver.ReregistrationReason>
 
-    private init(loop: any EventLoop, receiver: GroupRekeyReceiver, logger: Logger, onRekey: @escaping @Sendable (RekeyNotice) -> Void) {
-        self.loop = loop
-        reregistration = loop.makePromise()
-        self.receiver = receiver
-        self.logger = logger
+    private init(session: MemberClient.Session, onRekey: @escaping @Sendable (RekeyNotice) -> Void) {
+        self.session = session
         self.onRekey = onRekey
+        reregistration = session.loop.makePromise()
     }
 
-    /// Binds the group's port, joins the group and starts handing datagrams to `receiver`.
-    static func start(membership: MulticastMembership, receiver: GroupRekeyReceiver, loop: any EventLoop, logger: Logger,
+    /// Starts reporting and, when `membership` is given, joins the multicast group.
+    static func start(session: MemberClient.Session, membership: MulticastMembership?,
                       onRekey: @escaping @Sendable (RekeyNotice) -> Void) async throws(GatewayError) -> MulticastRekeyFollower {
-        let follower = MulticastRekeyFollower(loop: loop, receiver: receiver, logger: logger, onRekey: onRekey)
+        let follower = MulticastRekeyFollower(session: session, onRekey: onRekey)
+        try? await session.loop.submit { follower.watch() }.get()
+        guard let membership else { return follower }
         let group = membership.group
         do {
             let groupAddress = try group.socketAddress
             // Bound to the group address itself, so this socket hears that group only; several
             // members on one host share the port (SO_REUSEADDR).
-            let channel = try await DatagramBootstrap(group: loop)
+            let channel = try await DatagramBootstrap(group: session.loop)
                 .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.recvAllocator, value: GatewayLimits.datagramReceiveAllocator)
                 .channelInitializer { channel in
@@ -99,12 +103,10 @@ final class MulticastRekeyFollower: @unchecked Sendable {
             follower.channel = channel
             try await Self.join(groupAddress: group, interface: membership.interfaceAddress, on: channel)
         } catch {
-            try? await follower.channel?.close()
-            follower.reregistration.fail(ChannelError.alreadyClosed)
+            await follower.stop()
             if let error = error as? GatewayError { throw error }
             throw .socket("cannot join the rekey group \(group): \(error)")
         }
-        try? await loop.submit { follower.scheduleTimer() }.get()
         return follower
     }
 
@@ -136,64 +138,60 @@ final class MulticastRekeyFollower: @unchecked Sendable {
 
     func stop() async {
         let follower = self
-        try? await loop.submit {
-            follower.timer?.cancel()
-            follower.timer = nil
+        try? await session.loop.submit {
+            follower.session.driver.afterStep = nil
             follower.reregistration.fail(ChannelError.alreadyClosed)
         }.get()
         try? await channel?.close()
     }
 
-    fileprivate func receive(_ envelope: AddressedEnvelope<ByteBuffer>) {
-        loop.preconditionInEventLoop()
-        let now = EngineTime(date: Date())
-        var messageID: UInt32?
-        let bytes: [UInt8]
+    /// Watches every step of the member engine for rekeys taken in.
+    private func watch() {
+        session.loop.preconditionInEventLoop()
+        if let member = session.driver.engine {
+            knownTEKs = Set(member.holdings?.dataSecuritySAs.map(\.spi) ?? [])
+            lastAccepted = member.rekeyStatus?.accepted ?? 0
+            lastRejected = member.rekeyStatus?.rejected ?? [:]
+        }
+        session.driver.afterStep = { [self] member in observe(member) }
+    }
+
+    fileprivate func receive(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel) {
+        session.loop.preconditionInEventLoop()
+        var bytes = envelope.data
         // Port 848 may carry a non-ESP marker before IKE (RFC 9838 §2.1.1).
-        if case .ikev2(let message)? = try? DatagramClassifier.classify(envelope.data, port: .gdoi) {
-            bytes = Array(message.readableBytesView)
-        } else {
-            bytes = Array(envelope.data.readableBytesView)
-        }
-        if bytes.count >= 24 { messageID = bytes[20..<24].reduce(0) { $0 << 8 | UInt32($1) } }
-        let rejectedBefore = receiver.rejected
-        let actions = receiver.receive(bytes, now: now)
-        log(actions)
-        let rejection = receiver.rejected.first { rejectedBefore[$0.key, default: 0] != $0.value }?.key
-        checkReregistration()
-        onRekey(notice(from: EndpointAddress(socketAddress: envelope.remoteAddress).map { "\($0)" } ?? "\(envelope.remoteAddress)", octets: bytes.count, messageID: messageID,
-                       accepted: rejection == nil, rejection: rejection?.rawValue, now: now))
-        scheduleTimer()
+        if bytes.readableBytes >= 4, bytes.getInteger(at: bytes.readerIndex, as: UInt32.self) == 0 { bytes.moveReaderIndex(forwardBy: 4) }
+        let messageID = bytes.readableBytes >= 24 ? bytes.getInteger(at: bytes.readerIndex + 20, as: UInt32.self) : nil
+        arriving = (EndpointAddress(socketAddress: envelope.remoteAddress).map { "\($0)" } ?? "\(envelope.remoteAddress)",
+                    bytes.readableBytes, messageID)
+        session.driver.receive(envelope, on: channel, port: .gdoi)
+        arriving = nil
     }
 
-    private func notice(from: String, octets: Int, messageID: UInt32?, accepted: Bool, rejection: String?, now: EngineTime) -> RekeyNotice {
+    /// After each engine step: a GSA_REKEY accepted or dropped shows in the receiver's counters;
+    /// an in-band rekey as TEKs the member did not hold before.
+    private func observe(_ member: GroupMemberInitiator) {
+        let status = member.rekeyStatus
+        let accepted = status?.accepted ?? lastAccepted, rejected = status?.rejected ?? lastRejected
+        let teks = Set(member.holdings?.dataSecuritySAs.map(\.spi) ?? [])
+        let gained = !teks.subtracting(knownTEKs).isEmpty
+        defer {
+            lastAccepted = accepted
+            lastRejected = rejected
+            knownTEKs.formUnion(teks)
+            if let reason = member.needsReregistration { reregistration.succeed(reason) }
+        }
+        guard accepted != lastAccepted || rejected != lastRejected || (gained && arriving == nil) else { return }
+        let inband = accepted == lastAccepted && rejected == lastRejected
+        let rejection = rejected.first { lastRejected[$0.key, default: 0] != $0.value }?.key.rawValue
         let hex = { (bytes: [UInt8]) in bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
-        return RekeyNotice(time: now.milliseconds / 1000, from: from, octets: octets, messageID: messageID, accepted: accepted,
-                           rejection: rejection, dataSecuritySAs: receiver.holdings.dataSecuritySAs.map { hex($0.spi) },
-                           outboundSPIs: receiver.outboundSPIs.map(hex), rekeySA: receiver.holdings.rekeySA.map { hex($0.spi) },
-                           reregister: receiver.reregistration?.rawValue)
-    }
-
-    /// Activations and removals after the delays the rekey carried (RFC 5374 §4.2.1).
-    private func scheduleTimer() {
-        timer?.cancel()
-        guard let next = receiver.nextEventMilliseconds else { return }
-        let delay = max(0, next - EngineTime(date: Date()).milliseconds)
-        timer = loop.scheduleTask(in: .milliseconds(delay)) { [self] in
-            log(receiver.tick(now: EngineTime(date: Date())))
-            checkReregistration()
-            scheduleTimer()
-        }
-    }
-
-    private func checkReregistration() {
-        if let reason = receiver.reregistration { reregistration.succeed(reason) }
-    }
-
-    private func log(_ actions: [Action]) {
-        for case .log(let event) in actions {
-            logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
-        }
+        let holdings = member.holdings
+        onRekey(RekeyNotice(time: EngineTime(date: Date()).milliseconds / 1000,
+                            from: inband ? "in-band" : arriving?.from ?? "?", octets: inband ? 0 : arriving?.octets ?? 0,
+                            messageID: inband ? nil : arriving?.messageID, accepted: rejection == nil, rejection: rejection,
+                            dataSecuritySAs: holdings?.dataSecuritySAs.map { hex($0.spi) } ?? [],
+                            outboundSPIs: status?.outboundSPIs.map(hex) ?? [],
+                            rekeySA: holdings?.rekeySA.map { hex($0.spi) }, reregister: member.needsReregistration?.rawValue))
     }
 }
 
@@ -206,58 +204,61 @@ private final class FollowerHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        follower.receive(unwrapInboundIn(data))
+        follower.receive(unwrapInboundIn(data), on: context.channel)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {}
 }
 
 extension MemberClient {
-    /// Registers, then follows the group's multicast rekeys until the calling task is cancelled:
-    /// `onRegistered` after each registration, once the rekey group is joined; `onRekey` per rekey message received (accepted or
-    /// dropped). When the member finds it must register again (RFC 9838 §2.4.1: a Message ID gap,
-    /// a TEK or the rekey SA about to expire without replacement, or its own exclusion) and
-    /// `reregister` is true, it registers again and follows on; otherwise it keeps listening
-    /// (each notice says it should register again). Returns the last registration
-    /// outcome; a refused registration returns at once.
+    /// Registers, then follows the group's rekeys until the calling task is cancelled: multicast
+    /// GSA_REKEY on the rekey SA's group, and GSA_INBAND_REKEY on the registration IKE SA, which
+    /// stays open. `onRegistered` after each registration, once the group is joined; `onRekey`
+    /// per rekey taken in (accepted or dropped). When the member finds it must register again
+    /// (RFC 9838 §2.4.1: a Message ID gap, a TEK or the rekey SA about to expire without
+    /// replacement, or its own exclusion) and `reregister` is true, it registers again and follows
+    /// on; otherwise it keeps listening (each notice says it should register again). Returns the
+    /// last registration outcome; a refused registration returns at once.
     public static func follow(_ options: Options, interfaceAddress: String? = nil, rekeyGroup: EndpointAddress? = nil,
                               reregister: Bool = true, random: any RandomSource = SystemRandom(),
                               logger: Logger = Logger(label: "groupkey.member"),
                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                               onRegistered: @escaping @Sendable (GroupMemberHoldings) -> Void = { _ in },
                               onRekey: @escaping @Sendable (RekeyNotice) -> Void) async throws(GatewayError) -> Outcome {
-        // The receiver checks rekeys against what this member accepts, as the registration did.
-        let configuration = GroupMemberConfiguration(
-            server: options.server, localEndpoint: options.server, groupID: options.groupID, identity: options.identity,
-            preSharedKey: options.preSharedKey, credential: options.credential, trustAnchors: options.trustAnchors,
-            proposals: options.proposals, senderIDsRequested: options.senderIDsRequested)
         let interface = interfaceAddress ?? (ListenAddress(options.server).isLoopback && !options.server.isIPv6 ? "127.0.0.1" : nil)
-        let loop = group.next()
-        let cancelled = loop.makePromise(of: Void.self)
+        let cancelled = group.next().makePromise(of: Void.self)
         defer { cancelled.succeed() }  // completed on every way out (NIO reports leaked promises)
         do {
             return try await withTaskCancellationHandler { () async throws -> Outcome in
                 while true {
-                    let registeredAt = EngineTime(date: Date())
-                    let outcome = try await join(options, random: random, logger: logger, group: group)
-                    guard case .registered(let holdings) = outcome else { return outcome }
-                    guard let destination = rekeyGroup ?? holdings.rekeySA.flatMap({ MulticastMembership.destination(fromSelector: $0.destinationSelector) }) else {
-                        throw GatewayError.engine("the group's rekey SA names no multicast destination to follow (unicast rekeys are not followed yet)")
+                    let (outcome, session) = try await open(options, random: random, logger: logger, group: group)
+                    guard case .registered(let holdings) = outcome else {
+                        await session.close()
+                        return outcome
                     }
-                    let follower = try await MulticastRekeyFollower.start(
-                        membership: MulticastMembership(group: destination, interfaceAddress: interface),
-                        receiver: GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: registeredAt),
-                        loop: loop, logger: logger, onRekey: onRekey)
+                    // Multicast rekeys when the rekey SA names a multicast group; in-band ones
+                    // arrive on the session either way.
+                    let destination = rekeyGroup ?? holdings.rekeySA.flatMap { MulticastMembership.destination(fromSelector: $0.destinationSelector) }
+                    let follower: MulticastRekeyFollower
+                    do {
+                        follower = try await MulticastRekeyFollower.start(
+                            session: session, membership: destination.map { MulticastMembership(group: $0, interfaceAddress: interface) },
+                            onRekey: onRekey)
+                    } catch {
+                        await session.close()
+                        throw error
+                    }
                     // Reported once the group is joined: from here on no rekey is missed.
                     onRegistered(holdings)
                     // Whichever comes first: cancellation, or a reason to register again.
-                    let next = loop.makePromise(of: Bool.self)
+                    let next = session.loop.makePromise(of: Bool.self)
                     cancelled.futureResult.whenComplete { _ in next.succeed(false) }
                     if reregister {
                         follower.reregistration.futureResult.whenComplete { result in next.succeed((try? result.get()) != nil) }
                     }
                     let again = (try? await next.futureResult.get()) ?? false
                     await follower.stop()
+                    await session.close()
                     guard again else { return outcome }
                     logger.notice("registering again", metadata: ["code": "GW-MEMBER-REREGISTER"])
                 }

@@ -175,4 +175,28 @@ struct MulticastTests {
         #expect(second.rekeySA.map { controlHex($0.spi) } == status.rekeySA?.spi, "the new registration carries the new rekey SA")
         #expect(status.members.map(\.identity).contains("id2:bob"), "re-admitted: eviction does not ban")
     }
+
+    @Test("Unicast-rekey group: followers take GSA_INBAND_REKEY on their open registration SA and hold the new TEK")
+    func inbandRekeyReachesFollowers() async throws {
+        let policy = ControlFixture.demoPolicy().replacingOccurrences(of: #"<rekey transport="multicast" destination="239.192.0.1" port="848">"#,
+                                                                      with: #"<rekey transport="unicast">"#)
+        let fixture = try await ControlFixture(policy: policy)
+        let notices = Notices()
+        let members = ["alice", "bob"]
+        let tasks = Self.startFollowing(members, fixture: fixture, notices: notices)
+        #expect(await notices.wait { $0.registeredCount == 2 })
+        let rekey = try await fixture.send(.rekey(group: "demo-1001", dryRun: false))
+        let arrived = await notices.wait { notices in members.allSatisfy { !notices.of($0).isEmpty } }
+        let status = try #require(try await fixture.send(.status).status?.groups.first)
+        tasks.forEach { $0.cancel() }
+        for task in tasks { await task.value }
+        await fixture.stop()
+        #expect(rekey.ok && rekey.rekey?.destination == "unicast to 2 member(s)", "\(String(describing: rekey.error))")
+        #expect(arrived, "every follower took the in-band rekey")
+        let newTEK = try #require(status.dataSecuritySAs.last?.spi)
+        for member in members {
+            let notice = try #require(notices.of(member).first)
+            #expect(notice.accepted && notice.from == "in-band" && notice.dataSecuritySAs.contains(newTEK), "\(member): \(notice)")
+        }
+    }
 }
