@@ -95,21 +95,23 @@ public struct GroupState: Sendable {
             ids = try current.allocate(count: count)
             allocator = current
         }
-        var tree = keyTree
         var path: [LKHNodeKey] = []
-        if var current = tree {
+        if var tree = keyTree {
+            // Joined in place: with the state's own reference released, the tree is not copied
+            // (a copy of a 100,000-member tree per registration would cost milliseconds).
+            // LKHTree.join changes nothing when it throws.
+            keyTree = nil
+            defer { keyTree = tree }
             let memberID = LKHMemberID(member)
             do {
-                path = current.contains(memberID) ? try current.path(of: memberID) : try current.join(memberID, random: random).path
+                path = tree.contains(memberID) ? try tree.path(of: memberID) : try tree.join(memberID, random: random).path
             } catch let error as LKHError {
                 throw .keyTree(error)
             } catch {
                 throw .incompletePolicy("key tree: \(error)")
             }
-            tree = current
         }
         senderIDs = allocator
-        keyTree = tree
         if memberSet.insert(member).inserted { members.append(member) }
         return Admission(senderIDs: ids, keyPath: path)
     }
