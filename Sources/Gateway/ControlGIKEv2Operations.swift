@@ -58,7 +58,8 @@ public struct GIKEv2GroupOperations: GroupOperations {
                                      + "only by multicast: its TEKs stay under the old policy (restart to apply)")
             }
         }
-        if request.reason == .eviction && current.keyTree == nil && !unicast {
+        let unsendableEviction = request.reason == .eviction && current.keyTree == nil && !unicast
+        if unsendableEviction {
             // Without a key tree the new rekey SA could only travel under the old one, which the
             // evicted members hold (RFC 9838 §3.3: forward access control needs the LKH wraps or a
             // per-member delivery).
@@ -72,8 +73,9 @@ public struct GIKEv2GroupOperations: GroupOperations {
         var copy = current
         let planned: [GroupRekey]
         do { planned = try make(&copy) } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
-        let preview = Self.preview(request, rekeys: planned, datagrams: try Self.build(planned, group: copy, random: random),
-                                   after: copy, notes: notes)
+        // An eviction the engine refuses to send has no message to measure.
+        let datagrams = unsendableEviction ? [] : try Self.build(planned, group: copy, random: random)
+        let preview = Self.preview(request, rekeys: planned, datagrams: datagrams, after: copy, notes: notes)
         if request.dryRun { return RekeyOutcome(preview: preview, actions: []) }
 
         // For real: operator rekeys and evictions go through the engine's own entry points, which
