@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // C system layer: each imported by exactly one Swift module.
@@ -76,11 +77,12 @@ let package = Package(
 
 
         // Transport: UDP listeners, datagram classification, the engines on one event loop.
-        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy", "KeyStore",
+        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy", "LKH", "KeyStore",
                                                 "GroupKeyCrypto",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
-                                                .product(name: "Logging", package: "swift-log")],
+                                                .product(name: "Logging", package: "swift-log"),
+                                                .product(name: "Metrics", package: "swift-metrics")],
                 swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
@@ -135,6 +137,9 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
+                           "GroupPolicy", "LKH",
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],

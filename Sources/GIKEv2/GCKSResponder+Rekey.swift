@@ -89,7 +89,11 @@ extension GCKSResponder {
                                              + "\(rekey.newTEKs.count) TEK(s), rekey SA \(rekey.newRekeySA == nil ? "kept" : "new"), "
                                              + "\(rekey.evictedMembers.count) evicted, \(datagram.count) octets")))
             } catch {
-                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error)")))
+                // Later rekeys of the batch travel under what this one delivers: members could
+                // not read them, so they are not sent either.
+                actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error); \(rekeys.count - 1) rekey(s) "
+                                             + "after it not sent; members must register again")))
+                return actions
             }
         }
         return actions

@@ -15,6 +15,12 @@ public enum GSARekeyMessage {
         guard let protecting = rekey.protectingRekeySA, let messageID = rekey.gikev2MessageID else {
             throw .invalidGroupPolicy("group \(rekey.group) has no rekey SA to send GSA_REKEY under")
         }
+        // Without a key tree, the new rekey SA of an eviction could only be wrapped under the old
+        // GSK_w, which the evicted members hold: such a group must exclude members in-band or
+        // by having everyone register again (RFC 9838 §3.3 needs keys they never held).
+        if rekey.changesMembership, rekey.newRekeySA != nil, rekey.keyTreeUpdate == nil {
+            throw .invalidGroupPolicy("group \(rekey.group) has no key tree: an eviction cannot be sent by multicast")
+        }
         let keys = try keys(of: protecting)
         let inner = try innerPayloads(rekey, group: group, defaultWrap: keys.keyWrap, includeRekeySA: true)
         let header = IKEv2Header(initiatorSPI: spiHalf(protecting.spi, 0), responderSPI: spiHalf(protecting.spi, 8),

@@ -48,6 +48,13 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// Counters for status and tests.
     private(set) var ikev1Dropped = 0
     private(set) var unclassifiedDropped = 0
+    /// Warnings and errors the engine logged, by code: refusals and drops by reason (status).
+    private(set) var warningsByCode: [String: Int] = [:]
+    /// Rekey messages the engine reported sent (its GCKS-REKEY-SENT log events).
+    private(set) var rekeysSent = 0
+    /// Called for every send the engine asks for before the route table is consulted; returns true
+    /// when it took the datagram (the multicast rekey sender, MulticastRekeySender).
+    var sendInterceptor: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
 
     init(eventLoop: any EventLoop, logger: Logger, maximumStreams: Int = 1_024,
          clock: @escaping @Sendable () -> EngineTime = { EngineTime(date: Date()) }) {
@@ -175,6 +182,8 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
                     break performing
                 }
             case .log(let event):
+                if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
+                if event.code == "GCKS-REKEY-SENT" { rekeysSent += 1 }
                 // LogEvent never carries key material (EngineCore.Action).
                 logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
             }
@@ -183,6 +192,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     }
 
     private func send(_ datagram: [UInt8], to peer: EndpointAddress) {
+        if let sendInterceptor, sendInterceptor(datagram, peer) { return }
         guard let route = routes[peer] ?? defaultRoute else {
             logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
             return
@@ -232,6 +242,22 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
             let now = clock()
             perform(engine?.tick(now: now) ?? [])
         }
+    }
+
+    /// Lets the control socket act on the engine (ControlService): `body` changes it in place and
+    /// returns a result and actions, performed like the engine's own. Nil when no engine runs.
+    func operate<Result>(_ body: (inout Engine, EngineTime) throws(ControlFailure) -> (Result, [Action])) throws(ControlFailure) -> Result? {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, var current = engine else { return nil }
+        engine = nil  // `current` is then the only reference and mutates without a copy
+        let outcome: (Result, [Action])
+        do { outcome = try body(&current, clock()) } catch {
+            engine = current
+            throw error
+        }
+        engine = current
+        perform(outcome.1)
+        return outcome.0
     }
 
     /// Cancels every timer; later datagrams and timers are ignored.

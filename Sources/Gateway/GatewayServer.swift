@@ -5,6 +5,7 @@ import GIKEv2Wire
 import GroupKeyCrypto
 import GroupState
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import WireCore
@@ -40,6 +41,20 @@ public final class GatewayServer: Sendable {
         public var ikeKeyLog: IKEKeyLogFile?
         /// Where the engines' durable changes go (StateFile); nil keeps state in memory only.
         public var persister: StatePersister?
+        /// The control socket's path (ControlSocket; `groupkey serve --control`); nil: none.
+        public var controlSocketPath: String?
+        /// True for the default path: if it cannot be opened (another server holds it) the server
+        /// runs without a control socket and says so, rather than refusing to start.
+        public var controlSocketIsOptional = false
+        /// Where the swift-metrics counters go; nil: the process's bootstrapped MetricsSystem.
+        public var metricsFactory: (any MetricsFactory)?
+        /// How multicast rekeys are sent (interface, TTL, loopback).
+        public var multicast = MulticastOptions()
+        /// Whether the GCKS sends its groups' scheduled rekeys (TEK and rekey SA rollover) when
+        /// they fall due. Needs group states created on the wall clock (`serve` does so).
+        public var scheduledRekeys = false
+        /// Where `reload` (control socket, SIGHUP) reads the policies again; nil: reload refused.
+        public var policyLoader: GatewayPolicyLoader?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -72,13 +87,29 @@ public final class GatewayServer: Sendable {
     public let boundTCPAddresses: [EndpointAddress]
     private let channels: [any Channel]
     private let driver: EngineDriver<GCKSResponder>
+    private let control: ControlService<GIKEv2GroupOperations>
+    /// The control socket, when one was asked for (removed again at `stop`).
+    public let controlSocketPath: String?
+    private let controlChannel: (any Channel)?
+    /// The socket file as bound, so `stop` removes only that one.
+    private let controlSocketIdentity: [UInt64]?
+    private let metricsTask: RepeatedTask?
+    private let multicast: MulticastRekeySender
 
     private init(boundAddresses: [EndpointAddress], boundTCPAddresses: [EndpointAddress], channels: [any Channel],
-                 driver: EngineDriver<GCKSResponder>) {
+                 driver: EngineDriver<GCKSResponder>, control: ControlService<GIKEv2GroupOperations>,
+                 controlSocketPath: String?, controlChannel: (any Channel)?, metricsTask: RepeatedTask?,
+                 multicast: MulticastRekeySender) {
+        self.multicast = multicast
         self.boundAddresses = boundAddresses
         self.boundTCPAddresses = boundTCPAddresses
         self.channels = channels
         self.driver = driver
+        self.control = control
+        self.controlSocketPath = controlSocketPath
+        self.controlChannel = controlChannel
+        controlSocketIdentity = controlSocketPath.flatMap(ControlSocket.identity(of:))
+        self.metricsTask = metricsTask
     }
 
     /// Binds every listener and starts serving `directory`. Refuses the bundled demo secrets on
@@ -146,30 +177,90 @@ public final class GatewayServer: Sendable {
         if let file = configuration.ikeKeyLog { keyLogSink = { record in file.append(record) } }
         let engine: GCKSResponder
         do {
-            engine = try GCKSResponder(configuration: GCKSConfiguration(
+            var engineConfiguration = GCKSConfiguration(
                 localEndpoint: bound[0], identity: configuration.identity,
                 halfOpenLifetimeMilliseconds: configuration.halfOpenLifetimeMilliseconds,
                 registrationSALifetimeMilliseconds: configuration.registrationSALifetimeMilliseconds,
-                credential: configuration.credential, ikeKeyLog: keyLogSink),
-                directory: directory, random: random)
+                credential: configuration.credential, ikeKeyLog: keyLogSink)
+            engineConfiguration.scheduledRekeys = configuration.scheduledRekeys
+            engine = try GCKSResponder(configuration: engineConfiguration, directory: directory, random: random)
         } catch {
             for channel in channels { try? await channel.close() }
             throw .engine("\(error)")
         }
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
+        // Rekeys to a multicast group leave through their own socket; a loopback-only server
+        // sends them on loopback, where its (demo) members are.
+        var multicastOptions = configuration.multicast
+        if multicastOptions.interfaceAddress == nil, configuration.listen.allSatisfy(\.isLoopback),
+           configuration.listen.contains(where: { !$0.endpoint.isIPv6 }) {
+            multicastOptions.interfaceAddress = "127.0.0.1"
+        }
+        let multicast: MulticastRekeySender
+        do throws(GatewayError) {
+            multicast = try await MulticastRekeySender.open(on: loop, options: multicastOptions, logger: configuration.logger)
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        let control = ControlService(driver: driver, operations: GIKEv2GroupOperations(directory: directory), directory: directory,
+                                     loader: configuration.policyLoader, listening: listeners,
+                                     metrics: GatewayMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory))
+        var controlChannel: (any Channel)?
+        if let path = configuration.controlSocketPath {
+            do throws(GatewayError) {
+                try await ControlSocket.prepare(path: path, group: group)
+                controlChannel = try await ControlSocket.bind(path: path, on: loop) { line, reply in
+                    control.handle(line: line, reply: reply)
+                }
+            } catch {
+                if !configuration.controlSocketIsOptional { await multicast.close() }
+                if configuration.controlSocketIsOptional {
+                    configuration.logger.warning("running without a control socket", metadata: ["code": "GW-NO-CONTROL", "reason": "\(error)"])
+                    controlChannel = nil
+                } else {
+                    for channel in channels { try? await channel.close() }
+                    throw error
+                }
+            }
+        }
+        let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
+        let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let persister = configuration.persister
-        try? await loop.submit {
+        let metricsTask = try? await loop.submit {
             if let persister {
                 driver.persist = { (record) throws(GatewayError) in try persister.persist(record, memberProtocol: "gikev2") }
             }
+            driver.sendInterceptor = { datagram, peer in multicast.send(datagram, to: peer) }
             driver.install(engine, defaultRoute: nil)
-            driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
+            driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
-                                                            "groups": "\(served.joined(separator: " "))"])
+                                                            "groups": "\(served.joined(separator: " "))",
+                                                            "control": "\(controlPath ?? "none")"])
+            return loop.scheduleRepeatedTask(initialDelay: housekeeping, delay: housekeeping) { _ in control.refreshMetrics() }
         }.get()
-        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver)
+        return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver,
+                             control: control, controlSocketPath: controlPath,
+                             controlChannel: controlChannel, metricsTask: metricsTask, multicast: multicast)
+    }
+
+    /// Carries out one control request in process (what the control socket does for a client).
+    public func control(_ request: ControlRequest) async -> ControlResponse {
+        let control = self.control
+        let promise = driver.eventLoop.makePromise(of: ControlResponse.self)
+        driver.eventLoop.execute {
+            control.handle(line: Array(ControlProtocol.encode(request).dropLast())) { promise.succeed($0) }
+        }
+        return (try? await promise.futureResult.get())
+            ?? ControlResponse(error: ControlFailure(.internalError, "the server stopped before answering"))
+    }
+
+    /// Re-reads the policies (SIGHUP; `groupkey reload` does the same over the control socket).
+    public func reload() async -> ReloadReport {
+        let response = await control(.reload)
+        return response.reload ?? ReloadReport(applied: false, diagnostics: [response.error?.description ?? "no answer"])
     }
 
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
@@ -207,10 +298,19 @@ public final class GatewayServer: Sendable {
         return (try? await driver.eventLoop.submit { driver.unclassifiedDropped }.get()) ?? 0
     }
 
-    /// Stops the timers, then closes every listener.
+    /// Stops the timers, then closes every listener and removes the control socket.
     public func stop() async {
         let driver = self.driver
-        try? await driver.eventLoop.submit { driver.stop() }.get()
+        let metricsTask = self.metricsTask
+        try? await driver.eventLoop.submit {
+            metricsTask?.cancel()
+            driver.stop()
+        }.get()
         for channel in channels { try? await channel.close() }
+        await multicast.close()
+        if let controlChannel {
+            try? await controlChannel.close()
+            if let controlSocketPath { ControlSocket.remove(path: controlSocketPath, identity: controlSocketIdentity) }
+        }
     }
 }

@@ -83,17 +83,58 @@ public enum MemberClient {
     public static func join(_ options: Options, random: any RandomSource = SystemRandom(),
                             logger: Logger = Logger(label: "groupkey.member"),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> Outcome {
-        try await drive(options, mode: .groupRegistration, random: random, logger: logger, group: group,
-                        timedOut: .failed(.timedOut)) { member in
+        let (outcome, session) = try await open(options, random: random, logger: logger, group: group)
+        await session.close()
+        return outcome
+    }
+
+    /// Runs one initiator engine over a socket until `result` gives an answer or the time-out,
+    /// then closes it.
+    static func drive<Result: Sendable>(_ options: Options, mode: InitiatorMode, random: any RandomSource, logger: Logger,
+                                        group: any EventLoopGroup, timedOut: Result,
+                                        result: @escaping @Sendable (GroupMemberInitiator) -> Result?) async throws(GatewayError) -> Result {
+        let (answer, session) = try await open(options, mode: mode, random: random, logger: logger, group: group,
+                                               timedOut: timedOut, result: result)
+        await session.close()
+        return answer
+    }
+
+    /// A registration whose member engine keeps running (in-band rekeys arrive on its IKE SA;
+    /// `follow` feeds it multicast rekeys) until `close`.
+    final class Session: Sendable {
+        let loop: any EventLoop
+        let driver: EngineDriver<GroupMemberInitiator>
+        let channel: any Channel
+
+        init(loop: any EventLoop, driver: EngineDriver<GroupMemberInitiator>, channel: any Channel) {
+            self.loop = loop
+            self.driver = driver
+            self.channel = channel
+        }
+
+        func close() async {
+            let driver = self.driver
+            try? await loop.submit { driver.stop() }.get()
+            try? await channel.close()
+        }
+    }
+
+    /// Registers and leaves the session open.
+    static func open(_ options: Options, random: any RandomSource, logger: Logger,
+                     group: any EventLoopGroup) async throws(GatewayError) -> (Outcome, Session) {
+        try await open(options, mode: .groupRegistration, random: random, logger: logger, group: group,
+                       timedOut: .failed(.timedOut)) { member in
             if let holdings = member.holdings { return .registered(holdings) }
             return member.failure.map { .failed($0) }
         }
     }
 
-    /// Runs one initiator engine over a socket until `result` gives an answer or the time-out.
-    static func drive<Result: Sendable>(_ options: Options, mode: InitiatorMode, random: any RandomSource, logger: Logger,
-                                        group: any EventLoopGroup, timedOut: Result,
-                                        result: @escaping @Sendable (GroupMemberInitiator) -> Result?) async throws(GatewayError) -> Result {
+    /// Starts the initiator in `mode` and waits until `result` gives an answer or the time-out;
+    /// the session stays open.
+    static func open<Result: Sendable>(_ options: Options, mode: InitiatorMode, random: any RandomSource, logger: Logger,
+                                       group: any EventLoopGroup, timedOut: Result,
+                                       result: @escaping @Sendable (GroupMemberInitiator) -> Result?)
+        async throws(GatewayError) -> (Result, Session) {
         guard options.preSharedKey != nil || options.credential != nil else {
             throw .secrets("a member authenticates with a pre-shared key or a certificate")
         }
@@ -163,8 +204,7 @@ public enum MemberClient {
         let deadline = loop.scheduleTask(in: .milliseconds(timeout)) { promise.succeed(timedOut) }
         let outcome = (try? await promise.futureResult.get()) ?? timedOut
         deadline.cancel()
-        try? await loop.submit { driver.stop() }.get()
-        try? await channel.close()
-        return outcome
+        try? await loop.submit { driver.afterStep = nil }.get()
+        return (outcome, Session(loop: loop, driver: driver, channel: channel))
     }
 }

@@ -9,12 +9,26 @@ public final class GroupDirectory: @unchecked Sendable {
     // @unchecked: every access to `groups` is under `lock`.
     private let lock = NSLock()
     private var groups: [GroupState]
-    /// Member lists the groups' authorization entries may name.
-    public let memberLists: [MemberList]
+    private var lists: [MemberList]
 
     public init(groups: [GroupState], memberLists: [MemberList] = []) {
         self.groups = groups
-        self.memberLists = memberLists
+        self.lists = memberLists
+    }
+
+    /// Member lists the groups' authorization entries may name.
+    public var memberLists: [MemberList] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lists
+    }
+
+    /// A policy reload: the groups and member lists become `body`'s result in one step, so an
+    /// engine never sees half a reload.
+    public func replaceAll(_ body: (_ groups: [GroupState], _ memberLists: [MemberList]) -> ([GroupState], [MemberList])) {
+        lock.lock()
+        defer { lock.unlock() }
+        (groups, lists) = body(groups, lists)
     }
 
     /// A copy of every group's state, for status and tests.

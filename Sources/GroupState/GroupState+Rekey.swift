@@ -124,6 +124,13 @@ extension GroupState {
     /// scheduled rollover, or an operator's `groupkey rekey`.
     public mutating func rollOverTEKs(named names: [String]? = nil, reason: GroupRekey.Reason = .operatorRequest,
                                       atMilliseconds now: Int64, random: some RandomSource) throws(GroupStateError) -> GroupRekey {
+        let (replaced, fresh) = try prepareTEKs(named: names, now: now, random: random)
+        return applyTEKs(replacing: replaced, with: fresh, reason: reason, now: now)
+    }
+
+    /// The current TEKs to replace and their fresh successors; changes nothing.
+    func prepareTEKs(named names: [String]?, now: Int64,
+                     random: some RandomSource) throws(GroupStateError) -> ([DataSecuritySA], [DataSecuritySA]) {
         let wanted = names.map(Set.init)
         let replaced = currentTEKs.filter { wanted?.contains($0.policy.name) ?? true }
         var fresh: [DataSecuritySA] = []
@@ -133,18 +140,19 @@ extension GroupState {
             used.append(tek.spi)
             fresh.append(tek)
         }
+        return (replaced, fresh)
+    }
+
+    /// Installs prepared TEKs and schedules the old ones' removal; cannot fail.
+    mutating func applyTEKs(replacing replaced: [DataSecuritySA], with fresh: [DataSecuritySA], reason: GroupRekey.Reason,
+                            now: Int64) -> GroupRekey {
         let delay = groupWide.deactivationDelay.map { Int64($0) * 1000 }
-        var retiring = lifecycle.retiringTEKs
         for old in replaced {
             let expiry = old.createdAtMilliseconds + Int64(old.policy.lifetimeSeconds) * 1000
-            retiring.append(RetiringTEK(spi: old.spi, removeAtMilliseconds: delay.map { min(expiry, now + $0) } ?? expiry))
+            lifecycle.retiringTEKs.append(RetiringTEK(spi: old.spi, removeAtMilliseconds: delay.map { min(expiry, now + $0) } ?? expiry))
         }
-        var next = self
-        next.dataSecuritySAs += fresh
-        next.lifecycle.retiringTEKs = retiring
-        let rekey = next.makeRekey(reason: reason, now: now, newTEKs: fresh, retired: replaced.map(\.spi))
-        self = next
-        return rekey
+        dataSecuritySAs += fresh
+        return makeRekey(reason: reason, now: now, newTEKs: fresh, retired: replaced.map(\.spi))
     }
 
     /// Replaces the rekey SA; the new one travels under the old (RFC 9838 §2.4.1.4). The key
@@ -166,15 +174,24 @@ extension GroupState {
     /// update (new tree path keys, new root, new rekey SA; no TEK) under the old rekey SA, then
     /// the new TEKs under the new rekey SA. Without a key tree the first rekey carries only the
     /// new rekey SA and can reach the remaining members only in-band.
+    ///
+    /// Everything that can fail (new keys, the tree's eviction) happens before the first change,
+    /// and the state is changed in place, so a large tree is never copied.
     public mutating func evict(_ removed: [String], atMilliseconds now: Int64, random: some RandomSource) throws(GroupStateError) -> [GroupRekey] {
         let unique = Array(Set(removed)).sorted()
         guard !unique.isEmpty else { return [] }
         for member in unique where !memberSet.contains(member) {
             throw .keyTree(.notMember(LKHMemberID(member)))
         }
-        var next = self
+        var freshRekeySA: RekeySA?
+        if let policy = definition.rekey, rekeySA != nil {
+            freshRekeySA = try Self.makeRekeySA(policy, secrets: secrets, random: random)
+        }
+        let (replaced, freshTEKs) = try prepareTEKs(named: nil, now: now, random: random)
         var plan: LKHEviction?
-        if var tree = next.keyTree {
+        if var tree = keyTree {
+            keyTree = nil
+            defer { keyTree = tree }
             // Members admitted before the tree existed hold no leaf; evict those that do.
             let inTree = unique.map(LKHMemberID.init).filter { tree.contains($0) }
             if !inTree.isEmpty {
@@ -184,24 +201,18 @@ extension GroupState {
                     throw .incompletePolicy("key tree: \(error)")
                 }
             }
-            next.keyTree = tree
         }
+        // Nothing below fails.
         let gone = Set(unique)
-        next.members.removeAll { gone.contains($0) }
-        next.memberSet.subtract(gone)
-        for member in unique { next.lifecycle.memberProtocols[member] = nil }
-        var rekeys: [GroupRekey] = []
-        if let policy = definition.rekey, rekeySA != nil {
-            let fresh = try Self.makeRekeySA(policy, secrets: secrets, random: random)
-            rekeys.append(next.makeRekey(reason: .eviction, now: now, newRekeySA: fresh, tree: plan, evicted: unique))
-            next.rekeySA = fresh
-            next.lifecycle.rekeySACreatedAtMilliseconds = now
-        } else {
-            rekeys.append(next.makeRekey(reason: .eviction, now: now, tree: plan, evicted: unique))
+        members.removeAll { gone.contains($0) }
+        memberSet.subtract(gone)
+        for member in unique { lifecycle.memberProtocols[member] = nil }
+        let update = makeRekey(reason: .eviction, now: now, newRekeySA: freshRekeySA, tree: plan, evicted: unique)
+        if let freshRekeySA {
+            rekeySA = freshRekeySA
+            lifecycle.rekeySACreatedAtMilliseconds = now
         }
-        rekeys.append(try next.rollOverTEKs(reason: .postEvictionTEK, atMilliseconds: now, random: random))
-        self = next
-        return rekeys
+        return [update, applyTEKs(replacing: replaced, with: freshTEKs, reason: .postEvictionTEK, now: now)]
     }
 
     // MARK: Helpers

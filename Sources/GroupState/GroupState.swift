@@ -7,8 +7,9 @@ import LKH
 /// The GDOI and G-IKEv2 engines both read and change a group only through this value, so a GDOI
 /// member and a G-IKEv2 member of one group hold the same SPIs and key octets.
 public struct GroupState: Sendable {
-    public let definition: GroupDefinition
-    public let secrets: GroupSecrets
+    /// `var` only for a policy reload (`adopt(definition:secrets:)`).
+    public internal(set) var definition: GroupDefinition
+    public internal(set) var secrets: GroupSecrets
     // internal(set): GroupState+Rekey replaces TEKs, the rekey SA and the tree;
     // GroupState+Snapshot restores them.
     public internal(set) var dataSecuritySAs: [DataSecuritySA]
@@ -95,21 +96,23 @@ public struct GroupState: Sendable {
             ids = try current.allocate(count: count)
             allocator = current
         }
-        var tree = keyTree
         var path: [LKHNodeKey] = []
-        if var current = tree {
+        if var tree = keyTree {
+            // Joined in place: with the state's own reference released, the tree is not copied
+            // (a copy of a 100,000-member tree per registration would cost milliseconds).
+            // LKHTree.join changes nothing when it throws.
+            keyTree = nil
+            defer { keyTree = tree }
             let memberID = LKHMemberID(member)
             do {
-                path = current.contains(memberID) ? try current.path(of: memberID) : try current.join(memberID, random: random).path
+                path = tree.contains(memberID) ? try tree.path(of: memberID) : try tree.join(memberID, random: random).path
             } catch let error as LKHError {
                 throw .keyTree(error)
             } catch {
                 throw .incompletePolicy("key tree: \(error)")
             }
-            tree = current
         }
         senderIDs = allocator
-        keyTree = tree
         if memberSet.insert(member).inserted { members.append(member) }
         return Admission(senderIDs: ids, keyPath: path)
     }

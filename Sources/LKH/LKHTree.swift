@@ -106,14 +106,21 @@ public struct LKHTree: Sendable {
             throw LKHError.treeFull(capacity: shape.leafCount)
         }
         let leaf = shape.leaf(at: index)
+        // Draw every missing key before changing anything, so an error leaves the tree as it was.
+        let positions = [leaf] + shape.ancestors(of: leaf)
+        let missing = positions.filter { keys[$0] == nil }
+        guard UInt64(lastSerial) + UInt64(missing.count) <= UInt64(UInt32.max) else { throw LKHError.serialsExhausted }
+        var fresh: [SecretBytes] = []
+        for _ in missing { fresh.append(try random.secret(keyLength)) }
         var path: [LKHNodeKey] = []
-        for position in [leaf] + shape.ancestors(of: leaf) {
+        for position in positions {
             if let existing = keys[position] {
                 path.append(existing)
             } else {
-                let fresh = try makeKey(at: position, random: random)
-                keys[position] = fresh
-                path.append(fresh)
+                lastSerial += 1
+                let key = LKHNodeKey(position: position, serial: lastSerial, key: fresh.removeFirst())
+                keys[position] = key
+                path.append(key)
             }
         }
         leafOfMember[member] = leaf

@@ -7,7 +7,8 @@ struct GroupKeyCommand: AsyncParsableCommand {
         commandName: "groupkey",
         abstract: "GDOI to G-IKEv2 group key gateway: key server, group member, policy translator.",
         subcommands: [SelfTestCommand.self, ValidateCommand.self, PolicyCommand.self, ImportCommand.self, ServeCommand.self,
-                      MemberCommand.self, BenchCommand.self]
+                      MemberCommand.self, StatusCommand.self, RekeyCommand.self, EvictCommand.self, ReloadCommand.self,
+                      BenchCommand.self]
     )
 
     /// The command-line contract (ARCHITECTURE.md) gives usage errors exit code 2, where

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import Gateway
 import GIKEv2
@@ -66,6 +67,12 @@ struct MemberJoinCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Give up after this many seconds.")
     var timeout: Int = 30
 
+    @Flag(name: .long, help: "After registering, keep running and print one line per rekey received (one JSON object per line with --format json).")
+    var follow = false
+
+    @Option(name: .long, help: ArgumentHelp("With --follow: the IPv4 address of the interface to join the rekey group on (default: loopback for a loopback server).", valueName: "addr"))
+    var multicastInterface: String?
+
     func validate() throws {
         guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1 to 3600 seconds") }
         guard (try? ListenAddress(parsing: server)) != nil else { throw ValidationError("--server \(server) is not ADDR:PORT") }
@@ -96,7 +103,12 @@ struct MemberJoinCommand: AsyncParsableCommand {
                                                preSharedKey: credential == nil ? try readPSK() : nil, credential: credential,
                                                trustAnchors: trust,
                                                nonESPMarker: nonESPMarker, transport: transport, timeoutMilliseconds: Int64(timeout) * 1000)
-            outcome = try await MemberClient.join(options)
+            if follow {
+                outcome = try await followRekeys(options)
+                if case .registered = outcome { return }
+            } else {
+                outcome = try await MemberClient.join(options)
+            }
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(error.isLocalTrouble ? CLIExitCode.findings : CLIExitCode.usage)
@@ -104,6 +116,28 @@ struct MemberJoinCommand: AsyncParsableCommand {
         let report = MemberReport(server: server, group: group, outcome: outcome, showKeys: showKeys)
         print(format == .json ? report.json : report.text)
         if case .failed = outcome { throw ExitCode(CLIExitCode.findings) }
+    }
+
+    /// Registers, prints what the member holds, then one line per rekey until SIGINT or SIGTERM.
+    private func followRekeys(_ options: MemberClient.Options) async throws(GatewayError) -> MemberClient.Outcome {
+        let (server, group, showKeys, format, interface) = (self.server, self.group, self.showKeys, self.format, multicastInterface)
+        let task = Task { () throws(GatewayError) -> MemberClient.Outcome in
+            try await MemberClient.follow(options, interfaceAddress: interface, onRegistered: { holdings in
+                let report = MemberReport(server: server, group: group, outcome: .registered(holdings), showKeys: showKeys)
+                FileHandle.standardOutput.write(Data(((format == .json ? report.json : report.text) + "\n").utf8))
+            }, onRekey: { notice in
+                FileHandle.standardOutput.write(Data((RekeyNoticeText.render(notice, format: format) + "\n").utf8))
+            })
+        }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do { return try await task.value } catch let error as GatewayError { throw error } catch { throw .engine("\(error)") }
     }
 
     private func readPSK() throws(GatewayError) -> SecretBytes {
@@ -126,5 +160,23 @@ extension GatewayError {
         case .socket, .engine, .stateFile: return true
         case .invalidListenAddress, .demoSecretOffLoopback, .policy, .secrets: return false
         }
+    }
+}
+
+/// One line per rekey received with `--follow`.
+enum RekeyNoticeText {
+    static func render(_ notice: RekeyNotice, format: OutputFormat) -> String {
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(notice)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+        let id = notice.messageID.map { "message ID \($0)" } ?? "no header"
+        guard notice.accepted else {
+            return "rekey dropped: \(id) from \(notice.from), \(notice.octets) octets: \(notice.rejection ?? "rejected")"
+                + (notice.reregister.map { "; must re-register (\($0))" } ?? "")
+        }
+        return "rekey accepted: \(id) from \(notice.from), \(notice.octets) octets; TEKs \(notice.dataSecuritySAs.joined(separator: " "))"
+            + "; rekey SA \(notice.rekeySA ?? "none")" + (notice.reregister.map { "; must re-register (\($0))" } ?? "")
     }
 }

@@ -71,6 +71,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the key state in memory only: a restart gives new keys and members must register again.")
     var noState = false
 
+        "The control socket `status`, `rekey`, `evict` and `reload` talk to.",
+        discussion: "Default: /run/groupkey/control.sock as root, else $XDG_RUNTIME_DIR/groupkey.sock, else $TMPDIR/groupkey-UID/control.sock. Mode 0600; a stale socket is replaced, a live one refused.",
+        valueName: "path"))
+    var control: String?
+
+    @Option(name: .long, help: ArgumentHelp("IPv4 address of the interface multicast rekeys leave on (default: loopback when serving on loopback only).", valueName: "addr"))
+    var multicastInterface: String?
+
+    @Option(name: .long, help: "TTL of multicast rekeys (1: the local link).")
+    var multicastTTL: UInt8 = 1
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -95,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try ListenAddress(parsing: text)
             }
             let tcpAddresses = try tcpListen.map { text throws(GatewayError) in try ListenAddress(parsing: text) }
-            var directory = try loadDirectory()
+            var directory = try Self.loadDirectory(policies: policies, secrets: secrets)
             var persister: StatePersister?
             // The bundled demo (no --policies) is a try-out: it persists only where told to.
             if !noState, let path = state ?? (policies == nil ? nil : StateFile.defaultPath()) {
@@ -118,11 +129,18 @@ struct ServeCommand: AsyncParsableCommand {
             if let keyLog {
                 logger.warning("writing IKE SA keys for debugging", metadata: ["code": "GW-IKE-KEY-LOG", "file": "\(keyLog.path)"])
             }
-            server = try await GatewayServer.start(configuration: .init(listen: addresses, tcpListen: tcpAddresses,
-                                                                        identity: MemberClient.memberIdentification(id), logger: logger,
-                                                                        credential: credential, ikeKeyLog: keyLog,
-                                                                        persister: persister),
-                                                   directory: directory)
+            var configuration = GatewayServer.Configuration(listen: addresses, tcpListen: tcpAddresses,
+                                                            identity: MemberClient.memberIdentification(id), logger: logger,
+                                                            credential: credential, ikeKeyLog: keyLog)
+            configuration.persister = persister
+            configuration.controlSocketPath = control ?? ControlSocket.defaultPath()
+            configuration.controlSocketIsOptional = control == nil
+            configuration.multicast = MulticastOptions(interfaceAddress: multicastInterface, ttl: multicastTTL)
+            // Group states are made on the wall clock (loadDirectory), the clock the engine ticks on.
+            configuration.scheduledRekeys = true
+            let (policies, secrets) = (self.policies, self.secrets)
+            configuration.policyLoader = { () throws(GatewayError) in try Self.loadDirectory(policies: policies, secrets: secrets) }
+            server = try await GatewayServer.start(configuration: configuration, directory: directory)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             switch error {
@@ -138,12 +156,32 @@ struct ServeCommand: AsyncParsableCommand {
         for address in server.boundTCPAddresses {
             FileHandle.standardOutput.write(Data("listening on tcp \(address)\n".utf8))
         }
+        if let path = server.controlSocketPath {
+            FileHandle.standardOutput.write(Data("control socket \(path)\n".utf8))
+        }
+        let hangups = Self.reloadOnHangup(server, logger: logger)
         await Self.waitForTerminationSignal()
+        hangups.cancel()
         logger.info("stopping", metadata: ["code": "GW-STOPPING"])
         await server.stop()
     }
 
-    private func loadDirectory() throws(GatewayError) -> GroupDirectory {
+    /// SIGHUP re-reads the policies, as `groupkey reload` does.
+    private static func reloadOnHangup(_ server: GatewayServer, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)  // let the dispatch source see it instead of the default handler
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            Task {
+                let report = await server.reload()
+                logger.notice("SIGHUP reload", metadata: ["code": "GW-SIGHUP", "applied": "\(report.applied)",
+                                                          "diagnostics": "\(report.diagnostics.joined(separator: "; "))"])
+            }
+        }
+        source.resume()
+        return source
+    }
+
+    private static func loadDirectory(policies: String?, secrets: String?) throws(GatewayError) -> GroupDirectory {
         guard let policies else { return try GroupCatalog.demo(random: SystemRandom(), nowMilliseconds: Self.nowMilliseconds) }
         let inputs = PolicyInputs.collect([policies])
         if let unreadable = inputs.unreadable.first { throw .policy("\(unreadable.file): \(unreadable.message)") }

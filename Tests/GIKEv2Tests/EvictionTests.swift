@@ -127,3 +127,21 @@ struct EvictionSizeTests {
         #expect(octetsLarge < 2048)
     }
 }
+
+@Suite("Eviction: a multicast group without a key tree cannot exclude by GSA_REKEY")
+struct EvictionWithoutTreeTests {
+    @Test("The GCKS refuses to multicast a new rekey SA under a GSK_w the evicted member holds")
+    func refusedWithoutTree() throws {
+        let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: SystemRandom())])
+        var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress,
+                                                                      identity: RegistrationSetup.gcksIdentity),
+                                     directory: directory, random: SystemRandom())
+        let harness = RegistrationSetup.run(gcks: gcks, member: try RegistrationSetup.member())
+        gcks = harness.right
+        let member = try #require(directory.snapshot[0].members.first)
+        let actions = gcks.evict(group: "demo-1001", members: [member], now: .zero)
+        #expect(!actions.contains { if case .send = $0 { true } else { false } }, "neither the update nor the TEKs behind it")
+        #expect(actions.logCodes.contains("GCKS-REKEY-FAILED"))
+        #expect(directory.snapshot[0].members.isEmpty)
+    }
+}

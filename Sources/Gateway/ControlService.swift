@@ -1,0 +1,177 @@
+import EngineCore
+import Foundation
+import GroupState
+import Logging
+import NIOCore
+
+/// Reads and validates the policies again for a reload; called off the event loop (it reads files
+/// and generates keys for new groups).
+public typealias GatewayPolicyLoader = @Sendable () throws(GatewayError) -> GroupDirectory
+
+/// Answers control requests (ControlProtocol) for one running server. Lives on the engine's event
+/// loop like the engine itself: every request is carried out there, between datagrams, so the
+/// engine and the group state never see two writers.
+///
+/// `@unchecked Sendable`: confined to `driver.eventLoop`; every entry point asserts it.
+final class ControlService<Operations: GroupOperations>: @unchecked Sendable
+where Operations.Engine: DatagramEngine & Sendable {
+    typealias PolicyLoader = GatewayPolicyLoader
+
+    let driver: EngineDriver<Operations.Engine>
+    private var operations: Operations
+    private let directory: GroupDirectory
+    private let loader: PolicyLoader?
+    private let listening: [String]
+    private let startedAt: EngineTime
+    private let metrics: GatewayMetrics
+    /// A reload in progress: a second one waits its turn rather than interleave with it.
+    private var reloading = false
+
+    init(driver: EngineDriver<Operations.Engine>, operations: Operations, directory: GroupDirectory,
+         loader: PolicyLoader?, listening: [String], metrics: GatewayMetrics) {
+        self.driver = driver
+        self.operations = operations
+        self.directory = directory
+        self.loader = loader
+        self.listening = listening
+        self.metrics = metrics
+        startedAt = driver.clock()
+    }
+
+    /// Answers one request line; `reply` is called once, on the event loop.
+    func handle(line: [UInt8], reply: @escaping @Sendable (ControlResponse) -> Void) {
+        driver.eventLoop.preconditionInEventLoop()
+        switch ControlProtocol.decodeRequest(line) {
+        case .failure(let failure):
+            reply(ControlResponse(error: failure))
+        case .success(.status):
+            reply(ControlResponse(status: status()))
+        case .success(.rekey(let group, let dryRun)):
+            reply(rekey(RekeyRequest(group: group, reason: .operatorRequest, dryRun: dryRun)))
+        case .success(.evict(let group, let members, let dryRun)):
+            reply(rekey(RekeyRequest(group: group, evicting: members, reason: .eviction, dryRun: dryRun)))
+        case .success(.reload):
+            reload(reply: reply)
+        }
+    }
+
+    func status() -> ServerStatus {
+        driver.eventLoop.preconditionInEventLoop()
+        let now = driver.clock()
+        var groups: [GroupStatus] = []
+        var counters = GatewayCounters()
+        _ = try? driver.operate { (engine, now) throws(ControlFailure) in
+            groups = operations.groupStatus(engine: engine, now: now)
+            counters = operations.counters(engine: engine)
+            return ((), [])
+        }
+        counters = withDriverCounters(counters)
+        metrics.update(counters)
+        return ServerStatus(uptimeSeconds: now.milliseconds(since: startedAt) / 1000, listening: listening,
+                            groups: groups, counters: counters)
+    }
+
+    /// Brings the swift-metrics counters up to date (called periodically; cheap: no group walk).
+    func refreshMetrics() {
+        driver.eventLoop.preconditionInEventLoop()
+        var counters = GatewayCounters()
+        _ = try? driver.operate { (engine, _) throws(ControlFailure) in
+            counters = operations.counters(engine: engine)
+            return ((), [])
+        }
+        metrics.update(withDriverCounters(counters))
+    }
+
+    /// Adds what the driver counts before and around the engine.
+    private func withDriverCounters(_ engineCounters: GatewayCounters) -> GatewayCounters {
+        var counters = engineCounters
+        counters.failuresByReason.merge(driver.warningsByCode, uniquingKeysWith: +)
+        counters.datagramsDropped += driver.ikev1Dropped + driver.unclassifiedDropped
+        counters.rekeysSent += driver.rekeysSent
+        return counters
+    }
+
+    private func rekey(_ request: RekeyRequest) -> ControlResponse {
+        do {
+            let preview = try driver.operate { (engine, now) throws(ControlFailure) in
+                let outcome = try operations.rekey(request, engine: &engine, now: now)
+                return (outcome.preview, outcome.actions)
+            }
+            guard let preview else { return ControlResponse(error: ControlFailure(.internalError, "the server is stopping")) }
+            if !request.dryRun {
+                driver.logger.notice("operator rekey", metadata: ["code": "GW-OPERATOR-REKEY", "group": "\(request.group)",
+                                                                  "evicted": "\(preview.evicted.joined(separator: " "))"])
+            }
+            return ControlResponse(rekey: preview)
+        } catch {
+            return ControlResponse(error: error)
+        }
+    }
+
+    /// Loads the policies off the loop, then applies them here; a reload that fails validation
+    /// changes nothing.
+    func reload(reply: @escaping @Sendable (ControlResponse) -> Void) {
+        driver.eventLoop.preconditionInEventLoop()
+        guard let loader else {
+            reply(ControlResponse(reload: ReloadReport(applied: false, diagnostics: ["this server was started without a policy source to reload"])))
+            return
+        }
+        guard !reloading else {
+            reply(ControlResponse(error: ControlFailure(.unsupported, "a reload is already in progress; try again")))
+            return
+        }
+        reloading = true
+        let loop = driver.eventLoop
+        Task.detached { [self] in
+            let loaded: Result<GroupDirectory, GatewayError>
+            do throws(GatewayError) { loaded = .success(try loader()) } catch { loaded = .failure(error) }
+            loop.execute { [self] in
+                reloading = false
+                let report = apply(loaded)
+                reply(ControlResponse(reload: report))
+            }
+        }
+    }
+
+    private func apply(_ loaded: Result<GroupDirectory, GatewayError>) -> ReloadReport {
+        driver.eventLoop.preconditionInEventLoop()
+        let fresh: GroupDirectory
+        switch loaded {
+        case .failure(let error):
+            driver.logger.warning("reload refused", metadata: ["code": "GW-RELOAD-REFUSED", "reason": "\(error)"])
+            return ReloadReport(applied: false, diagnostics: ["\(error)"])
+        case .success(let directory): fresh = directory
+        }
+        let current = directory.snapshot
+        let plan: ReloadPlan
+        let next: [GroupState]
+        switch ReloadPlan.between(current: current, loaded: fresh.snapshot).flatMap({ plan in plan.apply(to: current).map { (plan, $0) } }) {
+        case .failure(let failure):
+            driver.logger.warning("reload refused", metadata: ["code": "GW-RELOAD-REFUSED", "reason": "\(failure.message)"])
+            return ReloadReport(applied: false, diagnostics: [failure.message])
+        case .success(let (computed, groups)):
+            plan = computed
+            next = groups
+        }
+        directory.replaceAll { _, _ in (next, fresh.memberLists) }
+        var report = ReloadReport(applied: true, added: plan.added.map(\.name), removed: plan.removed,
+                                  unchanged: plan.unchanged)
+        for name in plan.removed {
+            _ = try? driver.operate { (engine, now) throws(ControlFailure) in ((), operations.groupRemoved(name, engine: &engine, now: now)) }
+        }
+        for change in plan.changed where !change.aspects.isEmpty {
+            var rekey = "not needed"
+            if change.needsRekey {
+                switch self.rekey(RekeyRequest(group: change.name, reason: .policyChange, dryRun: false)) {
+                case let response where response.ok: rekey = "sent"
+                case let response: rekey = "needed, not sent: \(response.error?.message ?? "unknown")"
+                }
+            }
+            report.changed.append(ReloadedGroup(name: change.name, aspects: change.aspects, rekey: rekey))
+        }
+        driver.logger.notice("policies reloaded", metadata: [
+            "code": "GW-RELOADED", "added": "\(report.added.joined(separator: " "))", "removed": "\(report.removed.joined(separator: " "))",
+            "changed": "\(report.changed.map(\.name).joined(separator: " "))"])
+        return report
+    }
+}
