@@ -25,9 +25,11 @@ extension GCKSResponder {
         for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
             guard case .registered(let groups, let member) = session.state, groups.contains(group.name),
                   recipients.contains(member) else { continue }
+            // Registered sessions negotiated a Key Wrap Algorithm (GSA_AUTH requires it, §4.5.4).
+            guard let keyWrap = session.keys.keyWrap else { continue }
             let inner: [IKEv2Payload]
             do {
-                inner = try GSARekeyMessage.innerPayloads(rekey, group: group, defaultWrap: session.keys.keyWrap, includeRekeySA: false,
+                inner = try GSARekeyMessage.innerPayloads(rekey, group: group, defaultWrap: keyWrap, includeRekeySA: false,
                                                            includeDeletes: false)
             } catch {
                 actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name) member \(member): \(error)")))

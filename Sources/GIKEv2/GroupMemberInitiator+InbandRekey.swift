@@ -37,7 +37,10 @@ extension GroupMemberInitiator {
                 guard let kd = opened.innerPayloads.lazy.compactMap({ if case .keyDownload(let kd) = $0 { kd } else { nil } }).first else {
                     throw GIKEv2Error.invalidGroupPolicy("GSA without KD")
                 }
-                let teks = try Self.inbandTEKs(gsa: gsa, kd: kd, keyWrap: context.keys.keyWrap, configuration: configuration)
+                guard let keyWrap = context.keys.keyWrap else {
+                    throw GIKEv2Error.invalidGroupPolicy("an in-band rekey on an IKE SA without a Key Wrap Algorithm")
+                }
+                let teks = try Self.inbandTEKs(gsa: gsa, kd: kd, keyWrap: keyWrap, configuration: configuration)
                 for tek in teks where !holdings.dataSecuritySAs.contains(where: { $0.spi == tek.spi }) {
                     holdings.dataSecuritySAs.append(tek)
                 }

@@ -71,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the key state in memory only: a restart gives new keys and members must register again.")
     var noState = false
 
+    @Option(name: .long, help: ArgumentHelp(
         "The control socket `status`, `rekey`, `evict` and `reload` talk to.",
         discussion: "Default: /run/groupkey/control.sock as root, else $XDG_RUNTIME_DIR/groupkey.sock, else $TMPDIR/groupkey-UID/control.sock. Mode 0600; a stale socket is replaced, a live one refused.",
         valueName: "path"))
