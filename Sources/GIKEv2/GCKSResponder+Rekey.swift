@@ -54,11 +54,20 @@ extension GCKSResponder {
 
     /// Evicts members (registration identities as the group state records them) and sends the
     /// key update and the TEKs that follow it (`groupkey evict GROUP MEMBER`).
+    /// The evicted members' registration IKE SAs are closed too, so none can register again on
+    /// an SA it already authenticated.
     public mutating func evict(group name: String, members: [String], now: EngineTime) -> [Action] {
         let random = self.random
-        return change(group: name, now: now) { (state) throws(GroupStateError) in
+        var actions = change(group: name, now: now) { (state) throws(GroupStateError) in
             try state.evict(members, atMilliseconds: now.milliseconds, random: random)
         }
+        let evicted = Set(members)
+        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
+            guard case .registered(let groups, let member) = session.state, groups.contains(name), evicted.contains(member) else { continue }
+            inbandRekeys[spi] = nil
+            actions += closeRegistrationSA(session)
+        }
+        return actions
     }
 
     mutating func change(group name: String, now: EngineTime,

@@ -26,11 +26,12 @@ extension GroupMemberInitiator {
     }
 
     /// A missed rekey (RFC 9838 §2.4.1.4: Message ID gap, or an SA nearing its end with no
-    /// replacement) or an exclusion: register again with GSA_REGISTRATION while the registration
+    /// replacement): register again with GSA_REGISTRATION while the registration
     /// IKE SA is open; its answer replaces the holdings and starts a new receiver. With the SA
     /// closed, `needsReregistration` tells the host to start a new registration.
     mutating func reregisterIfNeeded(now: EngineTime) -> [Action] {
-        guard let reason = rekeyReceiver?.reregistration, rekeyReceiver?.reregistrationRequested == false,
+        // An excluded member does not knock again by itself: the GCKS removed it on purpose.
+        guard let reason = rekeyReceiver?.reregistration, reason != .excluded, rekeyReceiver?.reregistrationRequested == false,
               case .registered(let context) = state, context.ikeSAOpen, pending == nil, context.pendingRegistration == nil else {
             return []
         }
