@@ -31,7 +31,9 @@ extension GCKSResponder {
         let admission: GroupState.Admission
         do {
             admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
-                try state.admit(member: member, senderIDCount: senderIDCount, random: random)
+                let admission = try state.admit(member: member, senderIDCount: senderIDCount, random: random)
+                state.setProtocol(.gikev2, of: member)  // rekeys reach it as GSA_REKEY / GSA_INBAND_REKEY
+                return admission
             }
         } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")

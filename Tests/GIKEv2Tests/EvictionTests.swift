@@ -53,6 +53,7 @@ struct EvictionTests {
         }
         for holdings in held { try Self.provablyLockedOut(message: group.sent[0], heldBy: holdings, state: group.state) }
         #expect(group.state.members.count == 9)
+        #expect(group.state.members.allSatisfy { group.state.memberProtocol(of: $0) == .gikev2 }, "admission records the protocol")
         // Later rekeys reach the remaining members only.
         group.now = EngineTime(milliseconds: 2000)
         group.deliver(group.gcks.rekeyNow(group: group.groupName, now: group.now))
