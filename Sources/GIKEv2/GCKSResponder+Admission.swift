@@ -33,7 +33,8 @@ extension GCKSResponder {
         _ = consume group
         let admission: GroupState.Admission
         do {
-            admission = try directory.admit(member: member, senderIDCount: senderIDCount, random: random, toGroup: groupName)
+            admission = try directory.admit(member: member, senderIDCount: senderIDCount, random: random, toGroup: groupName,
+                                            memberProtocol: .gikev2)
         } catch {
             return .refused(notify: IKEv2NotifyType.registrationFailed, why: "\(error)")
         }

@@ -8,6 +8,20 @@ import GroupState
 /// of the group's rekey policy (RFC 9838 §2.4.1, §4.4.2).
 extension GCKSResponder {
     static let rekeyTimer = TimerID("gcks-rekey")
+    static let repeatTimer = TimerID("gcks-rekey-repeat")
+
+    /// Sends the multicast repeats that are due.
+    mutating func tickRekeyRepeats(now: EngineTime) -> [Action] {
+        var actions: [Action] = []
+        for index in rekeyRepeats.indices where rekeyRepeats[index].next <= now {
+            actions.append(.send(datagram: rekeyRepeats[index].datagram, to: rekeyRepeats[index].destination))
+            rekeyRepeats[index].remaining -= 1
+            rekeyRepeats[index].next = now.adding(milliseconds: rekeyRepeats[index].interval)
+        }
+        rekeyRepeats.removeAll { $0.remaining <= 0 }
+        if let next = rekeyRepeats.map(\.next).min() { actions.append(.scheduleTimer(Self.repeatTimer, at: next)) }
+        return actions
+    }
 
     /// Performs every group's due rollovers and sends them; schedules the next.
     public mutating func performDueRekeys(now: EngineTime) -> [Action] {
@@ -40,11 +54,20 @@ extension GCKSResponder {
 
     /// Evicts members (registration identities as the group state records them) and sends the
     /// key update and the TEKs that follow it (`groupkey evict GROUP MEMBER`).
+    /// The evicted members' registration IKE SAs are closed too, so none can register again on
+    /// an SA it already authenticated.
     public mutating func evict(group name: String, members: [String], now: EngineTime) -> [Action] {
         let random = self.random
-        return change(group: name, now: now) { (state) throws(GroupStateError) in
+        var actions = change(group: name, now: now) { (state) throws(GroupStateError) in
             try state.evict(members, atMilliseconds: now.milliseconds, random: random)
         }
+        let evicted = Set(members)
+        for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
+            guard case .registered(let groups, let member) = session.state, groups.contains(name), evicted.contains(member) else { continue }
+            inbandRekeys[spi] = nil
+            actions += closeRegistrationSA(session)
+        }
+        return actions
     }
 
     mutating func change(group name: String, now: EngineTime,
@@ -83,7 +106,17 @@ extension GCKSResponder {
             }
             do {
                 let datagram = try GSARekeyMessage.build(rekey, group: group, random: random)
-                actions.append(.send(datagram: datagram, to: EndpointAddress(addressOctets: destination.octets, port: protecting.policy.port)))
+                let to = EndpointAddress(addressOctets: destination.octets, port: protecting.policy.port)
+                actions.append(.send(datagram: datagram, to: to))
+                // Repeated `count` times, `interval` apart: nobody acknowledges a multicast rekey;
+                // members drop the copies as replays.
+                let repeats = protecting.policy.retransmissions
+                if repeats.count > 0 {
+                    let interval = Int64(max(repeats.intervalSeconds, 1)) * 1000
+                    rekeyRepeats.append(RekeyRepeat(datagram: datagram, destination: to, remaining: repeats.count,
+                                                    interval: interval, next: now.adding(milliseconds: interval)))
+                    actions.append(.scheduleTimer(Self.repeatTimer, at: rekeyRepeats.map(\.next).min() ?? now))
+                }
                 actions.append(.log(LogEvent(.info, "GCKS-REKEY-SENT",
                                              "group \(group.name): \(rekey.reason.rawValue) Message ID \(rekey.gikev2MessageID ?? 0), "
                                              + "\(rekey.newTEKs.count) TEK(s), rekey SA \(rekey.newRekeySA == nil ? "kept" : "new"), "
@@ -98,4 +131,13 @@ extension GCKSResponder {
         }
         return actions
     }
+}
+
+/// A GSA_REKEY to send again.
+struct RekeyRepeat: Sendable {
+    let datagram: [UInt8]
+    let destination: EndpointAddress
+    var remaining: Int
+    let interval: Int64
+    var next: EngineTime
 }

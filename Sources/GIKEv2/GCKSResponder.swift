@@ -22,6 +22,8 @@ public struct GCKSResponder: Sendable {
     /// GSA_INBAND_REKEY requests awaiting the member's answer, and those queued behind them, by
     /// our SPI (GCKSResponder+InbandRekey).
     var inbandRekeys: [UInt64: InbandRekeyQueue] = [:]
+    /// GSA_REKEY datagrams still to be repeated (multicast is not acknowledged).
+    var rekeyRepeats: [RekeyRepeat] = []
 
     struct InitiatorKey: Hashable, Sendable {
         var spi: UInt64
@@ -93,7 +95,7 @@ public struct GCKSResponder: Sendable {
                 actions.append(.log(LogEvent(.debug, "GCKS-SA-EXPIRED", "registration IKE SA with \(session.peer) expired")))
             }
         }
-        actions += tickInbandRekeys(now: now)
+        actions += tickInbandRekeys(now: now) + tickRekeyRepeats(now: now)
         if configuration.scheduledRekeys { actions += performDueRekeys(now: now) }
         return actions
     }

@@ -31,7 +31,8 @@ extension GroupMemberInitiator {
         }
     }
 
-    mutating func handleGSARegistrationResponse(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext) -> [Action] {
+    mutating func handleGSARegistrationResponse(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext,
+                                               now: EngineTime) -> [Action] {
         var context = context
         guard var pendingRegistration = context.pendingRegistration, pendingRegistration.messageID == header.messageID else {
             return ignore("GSA_REGISTRATION response without a request outstanding")
@@ -85,6 +86,7 @@ extension GroupMemberInitiator {
             context.additionalGroups.removeAll { $0.group == holdings.group }
             if holdings.group == context.holdings.group {
                 context.holdings = holdings  // re-registration replaces what GSA_AUTH gave
+                rekeyReceiver = GroupRekeyReceiver(holdings: holdings, configuration: configuration, now: now)
             } else {
                 context.additionalGroups.append(holdings)
             }

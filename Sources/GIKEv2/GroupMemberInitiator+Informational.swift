@@ -36,7 +36,7 @@ extension GroupMemberInitiator {
             return ignore("not a message on the open registration IKE SA")
         }
         if header.exchangeType == IKEv2ExchangeType.gsaRegistration, header.isResponse {
-            return handleGSARegistrationResponse(datagram, header: header, context: context)
+            return handleGSARegistrationResponse(datagram, header: header, context: context, now: now)
         }
         if header.exchangeType == IKEv2ExchangeType.gsaInbandRekey, !header.isResponse {
             return handleInbandRekey(datagram, header: header, context: context, now: now)

@@ -13,7 +13,7 @@ extension GroupMemberInitiator {
         context.holdings = receiver.holdings
         rekeyReceiver = receiver
         state = .registered(context)
-        return actions
+        return actions + reregisterIfNeeded(now: now)
     }
 
     mutating func tickRekeyReceiver(now: EngineTime) -> [Action] {
@@ -22,7 +22,22 @@ extension GroupMemberInitiator {
         context.holdings = receiver.holdings
         rekeyReceiver = receiver
         state = .registered(context)
-        return actions
+        return actions + reregisterIfNeeded(now: now)
+    }
+
+    /// A missed rekey (RFC 9838 §2.4.1.4: Message ID gap, or an SA nearing its end with no
+    /// replacement): register again with GSA_REGISTRATION while the registration
+    /// IKE SA is open; its answer replaces the holdings and starts a new receiver. With the SA
+    /// closed, `needsReregistration` tells the host to start a new registration.
+    mutating func reregisterIfNeeded(now: EngineTime) -> [Action] {
+        // An excluded member does not knock again by itself: the GCKS removed it on purpose.
+        guard let reason = rekeyReceiver?.reregistration, reason != .excluded, rekeyReceiver?.reregistrationRequested == false,
+              case .registered(let context) = state, context.ikeSAOpen, pending == nil, context.pendingRegistration == nil else {
+            return []
+        }
+        rekeyReceiver?.reregistrationRequested = true
+        return register(group: configuration.groupID, senderIDsRequested: configuration.senderIDsRequested, now: now)
+            + [.log(LogEvent(.info, "GM-REREGISTER", "registering again: \(reason.rawValue)"))]
     }
 
     /// The GSA_REKEY side of the member: counters, outbound SPIs, and whether a missed rekey was

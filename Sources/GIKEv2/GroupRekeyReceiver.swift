@@ -44,6 +44,8 @@ public struct GroupRekeyReceiver: Sendable {
     public private(set) var accepted = 0
     /// Set when a missed rekey was detected; the owner re-registers and starts a new receiver.
     public internal(set) var reregistration: ReregistrationReason?
+    /// Whether the owner has already asked to register again for this receiver's reason.
+    var reregistrationRequested = false
     /// SPIs senders use now: a new TEK becomes outbound after the activation delay (RFC 5374
     /// §4.2.1; RFC 9838 §4.4.3.1).
     public internal(set) var outboundSPIs: [[UInt8]]

@@ -62,10 +62,13 @@ public final class GroupDirectory: @unchecked Sendable {
     /// group's member list and set (quadratic in the members); `GroupState.admit` throws before it
     /// changes anything, so nothing needs undoing and the state can change where it lies.
     public func admit(member: String, senderIDCount: UInt32?, random: some RandomSource,
-                      toGroup name: String) throws(GroupStateError) -> GroupState.Admission {
+                      toGroup name: String, memberProtocol: MemberProtocol) throws(GroupStateError) -> GroupState.Admission {
         lock.lock()
         defer { lock.unlock() }
         guard let index = groups.firstIndex(where: { $0.name == name }) else { throw .unknownGroup(name) }
-        return try groups[index].admit(member: member, senderIDCount: senderIDCount, random: random)
+        let admission = try groups[index].admit(member: member, senderIDCount: senderIDCount, random: random)
+        // Rekeys reach the member in its own protocol (GSA_REKEY or GROUPKEY-PUSH).
+        groups[index].setProtocol(memberProtocol, of: member)
+        return admission
     }
 }

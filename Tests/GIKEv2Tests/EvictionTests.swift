@@ -18,6 +18,7 @@ struct EvictionTests {
         let actions = group.gcks.evict(group: group.groupName, members: [group.members[victim].stateName], now: group.now)
         group.deliver(actions)
         #expect(group.sent.count == 2, "key update, then TEKs under the new rekey SA")
+        #expect(actions.logCodes.contains("GCKS-IKE-SA-CLOSED"), "the evicted member's registration IKE SA is closed")
         let state = group.state
         let newTEK = try #require(state.currentTEKs.first)
         for (index, member) in group.members.enumerated() {
@@ -52,6 +53,7 @@ struct EvictionTests {
         }
         for holdings in held { try Self.provablyLockedOut(message: group.sent[0], heldBy: holdings, state: group.state) }
         #expect(group.state.members.count == 9)
+        #expect(group.state.members.allSatisfy { group.state.memberProtocol(of: $0) == .gikev2 }, "admission records the protocol")
         // Later rekeys reach the remaining members only.
         group.now = EngineTime(milliseconds: 2000)
         group.deliver(group.gcks.rekeyNow(group: group.groupName, now: group.now))
@@ -140,7 +142,8 @@ struct EvictionWithoutTreeTests {
         gcks = harness.right
         let member = try #require(directory.snapshot[0].members.first)
         let actions = gcks.evict(group: "demo-1001", members: [member], now: .zero)
-        #expect(!actions.contains { if case .send = $0 { true } else { false } }, "neither the update nor the TEKs behind it")
+        let multicast = actions.filter { if case .send(_, let to) = $0 { (224...239).contains(to.addressOctets.first ?? 0) } else { false } }
+        #expect(multicast.isEmpty, "neither the update nor the TEKs behind it")
         #expect(actions.logCodes.contains("GCKS-REKEY-FAILED"))
         #expect(directory.snapshot[0].members.isEmpty)
     }

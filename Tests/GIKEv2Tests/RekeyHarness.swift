@@ -62,9 +62,11 @@ struct RekeyGroup {
 
     var state: GroupState { directory.snapshot[0] }
 
-    /// Hands every GSA_REKEY in `actions` to every member (or to those in `only`).
+    /// Hands every multicast GSA_REKEY in `actions` to every member (or to those in `only`).
     mutating func deliver(_ actions: [Action], only: Set<Int>? = nil) {
-        for case .send(let datagram, _) in actions {
+        // Only what goes to the multicast destination (not, e.g., the Delete that closes an
+        // evicted member's registration IKE SA).
+        for case .send(let datagram, let to) in actions where (224...239).contains(to.addressOctets.first ?? 0) {
             sent.append(datagram)
             for index in members.indices where only?.contains(index) ?? true {
                 _ = members[index].receiver.receive(datagram, now: now)

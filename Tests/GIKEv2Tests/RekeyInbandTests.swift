@@ -98,4 +98,29 @@ struct RekeyMemberEngineTests {
         #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == [new.spi], "the old TEK is gone after the 30 s deactivation delay")
         #expect(harness.left.needsReregistration == nil)
     }
+
+    @Test("A member that sees a Message ID gap registers again over its open IKE SA and holds the current keys")
+    func gapTriggersReregistration() throws {
+        let state = try RekeyGroup.state()
+        let directory = GroupDirectory(groups: [state])
+        let gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress,
+                                                                      identity: RegistrationSetup.gcksIdentity),
+                                     directory: directory, random: SystemRandom())
+        let member = try RegistrationSetup.member(group: RegistrationSetup.lkhIDg, psk: GroupFixtures.lkhPSK,
+                                                  proposals: [RegistrationSetup.lkhProposal])
+        var harness = RegistrationSetup.run(gcks: gcks, member: member)
+        _ = harness.right.rekeyNow(group: state.name, now: harness.clock.now)           // Message ID 0: lost
+        let second = harness.right.rekeyNow(group: state.name, now: harness.clock.now)  // Message ID 1
+        var actions: [Action] = []
+        for case .send(let datagram, _) in second {
+            actions += harness.left.handle(datagram: datagram, from: RegistrationSetup.gcksAddress, now: harness.clock.now)
+        }
+        #expect(actions.logCodes.contains("GM-REREGISTER"))
+        harness.pumpFromLeft(actions)
+        let current = directory.snapshot[0].currentTEKs.map(\.spi)
+        let held = try #require(harness.left.holdings).dataSecuritySAs.map(\.spi)
+        #expect(current.allSatisfy { held.contains($0) }, "the re-registration brought the current TEK")
+        #expect(harness.left.needsReregistration == nil, "a new receiver starts from the fresh holdings")
+        #expect(harness.left.lastRegistrationError == nil)
+    }
 }

@@ -121,4 +121,23 @@ struct RekeyLifetimeTests {
         _ = harness.left.tick(now: EngineTime(milliseconds: 900_000))
         #expect(harness.left.holdings?.dataSecuritySAs.map(\.spi) == [tekSPIs[1]], "the old TEK ends with its lifetime (announced as what it had left)")
     }
+
+    @Test("A multicast GSA_REKEY is repeated as the policy says (2 times, 10 s apart); members drop the copies")
+    func multicastRepeats() throws {
+        var group = try RekeyGroup(state: try RekeyGroup.state(), count: 2, senders: [])
+        let first = group.gcks.rekeyNow(group: group.groupName, now: group.now)
+        group.deliver(first)
+        let original = group.sent
+        var repeats: [[UInt8]] = []
+        for second: Int64 in [5, 10, 15, 20, 30, 40] {
+            for case .send(let datagram, _) in group.gcks.tick(now: EngineTime(milliseconds: second * 1000)) { repeats.append(datagram) }
+        }
+        #expect(repeats == original + original, "sent again at 10 s and 20 s, then no more")
+        let before = group.members.map(\.receiver.fingerprint)
+        for datagram in repeats {
+            for index in group.members.indices { _ = group.members[index].receiver.receive(datagram, now: group.now) }
+        }
+        #expect(group.members.map(\.receiver.fingerprint) == before)
+        #expect(group.members.allSatisfy { $0.receiver.rejected[.replay] == 2 })
+    }
 }

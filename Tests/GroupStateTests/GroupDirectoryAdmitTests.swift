@@ -18,10 +18,10 @@ struct GroupDirectoryAdmitTests {
         let before = directory.snapshot  // a copy held across the admissions must not change
         var senderIDs: [UInt32] = []
         for index in 0..<50 {
-            let admission = try directory.admit(member: "m\(index)", senderIDCount: 1, random: DeterministicRandom(), toGroup: "demo-1001")
+            let admission = try directory.admit(member: "m\(index)", senderIDCount: 1, random: DeterministicRandom(), toGroup: "demo-1001", memberProtocol: .gikev2)
             senderIDs += admission.senderIDs
         }
-        _ = try directory.admit(member: "m0", senderIDCount: nil, random: DeterministicRandom(), toGroup: "demo-1001")
+        _ = try directory.admit(member: "m0", senderIDCount: nil, random: DeterministicRandom(), toGroup: "demo-1001", memberProtocol: .gikev2)
         #expect(directory.snapshot[0].members == (0..<50).map { "m\($0)" })
         #expect(Set(senderIDs).count == 50)
         #expect(before[0].members.isEmpty)
@@ -31,7 +31,7 @@ struct GroupDirectoryAdmitTests {
     func unknownGroup() throws {
         let directory = try Self.directory()
         #expect(throws: GroupStateError.unknownGroup("nope")) {
-            try directory.admit(member: "x", senderIDCount: nil, random: DeterministicRandom(), toGroup: "nope")
+            try directory.admit(member: "x", senderIDCount: nil, random: DeterministicRandom(), toGroup: "nope", memberProtocol: .gikev2)
         }
         #expect(directory.snapshot[0].members.isEmpty)
     }
