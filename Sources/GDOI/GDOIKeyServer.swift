@@ -95,6 +95,20 @@ public struct GDOIKeyServer: Sendable {
         return [.send(datagram: probe, to: record.sa.peerAddress)]
     }
 
+    /// The sequence number of the last R-U-THERE this peer acknowledged (RFC 3706).
+    public func lastDeadPeerAcknowledged(_ cookies: CookiePair) -> UInt32? { established[cookies]?.lastDPDAcknowledged }
+
+    /// Deletes an ISAKMP SA and tells the peer (RFC 2408 §4.8, §3.15: Delete with the cookie pair).
+    public mutating func deleteSA(_ cookies: CookiePair, now: EngineTime) -> [Action] {
+        guard let record = established.removeValue(forKey: cookies) else { return [] }
+        var actions: [Action] = [.log(LogEvent(.info, "GDOI-SA-DELETED", "ISAKMP SA \(cookies) with \(record.sa.peerAddress) deleted"))]
+        if let id = try? EstablishedPhase1.messageID(random),
+           let datagram = try? ISAKMPInformational.seal([ISAKMPInformational.deletion(of: record.sa)], under: record.sa, messageID: id) {
+            actions.append(.send(datagram: datagram, to: record.sa.peerAddress))
+        }
+        return actions + scheduleNextTimer(now: now)
+    }
+
     // MARK: Phase 1
 
     private mutating func handleFirstMessage(_ message: ISAKMPMessage, datagram: [UInt8], from peer: EndpointAddress,
