@@ -111,6 +111,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GDOITests",
+            dependencies: ["GDOI", "GDOIWire", "GroupState", "GroupPolicy", "GroupKeyCrypto", "GroupKeyTypes",
+                           "WireCore", "EngineCore", "LKH", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GroupPolicyTests",
             dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
             resources: [.copy("Fixtures")],
