@@ -115,6 +115,7 @@ let package = Package(
             dependencies: ["GDOI", "GDOIWire", "GroupState", "GroupPolicy", "GroupKeyCrypto", "GroupKeyTypes",
                            "WireCore", "EngineCore", "LKH", "GroupKeyTestSupport",
                            .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
             swiftSettings: strict
         ),
         .testTarget(

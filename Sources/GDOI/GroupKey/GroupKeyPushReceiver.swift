@@ -1,0 +1,177 @@
+import EngineCore
+import GDOIWire
+import GroupKeyCrypto
+import WireCore
+
+/// The member's side of GROUPKEY-PUSH (RFC 6407 §4.4): decrypt under the KEK, check SEQ, verify the
+/// signature, then apply deletions, new TEKs, a new KEK and LKH updates, all to a copy that replaces
+/// the holdings only when everything checked. A refused push changes nothing but the counters.
+public struct GroupKeyPushReceiver: Sendable {
+    /// Refused pushes by error code (forged, replayed, malformed...), for status and tests.
+    public private(set) var rejected: [String: Int] = [:]
+    public private(set) var accepted = 0
+
+    public init() {}
+
+    /// What an accepted push changed.
+    public struct Outcome: Sendable {
+        public let holdings: GDOIMemberHoldings
+        public let sequence: UInt32
+        public let actions: [Action]
+        /// The GROUPKEY-PUSH-ACK to send back to the push's source, if the KEK asks for acks.
+        public let acknowledgement: [UInt8]?
+    }
+
+    /// Processes a push; on success returns the new holdings, on failure counts and throws.
+    public mutating func receive(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+        do {
+            let outcome = try Self.apply(datagram, holdings: holdings, memberAddress: memberAddress)
+            accepted += 1
+            return outcome
+        } catch let error as GroupKeyError {
+            rejected[error.code, default: 0] += 1
+            throw error
+        } catch {
+            rejected[GroupKeyError.malformed("").code, default: 0] += 1
+            throw GroupKeyError.malformed("\(error)")
+        }
+    }
+
+    static func apply(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+        guard let kek = holdings.kek else { throw GroupKeyError.unexpected("a push before any KEK") }
+        let message: ISAKMPMessage
+        do { message = try ISAKMPMessage.parse(datagram) } catch { throw GroupKeyError.malformed("\(error)") }
+        let header = message.header
+        guard header.exchangeType == ISAKMPExchangeType.groupkeyPush, header.cookiePair == kek.key.spi,
+              let body = message.encryptedBody else {
+            throw GroupKeyError.unexpected("not a GROUPKEY-PUSH under the KEK held")
+        }
+        // 1. Decrypt under the KEK with its explicit IV (WIRE-REFERENCE §18 item 21).
+        let blockSize = kek.key.algorithm.parameters.blockSize
+        guard !body.isEmpty, body.count % blockSize == 0 else { throw GroupKeyError.decryption("body is not whole blocks") }
+        let plaintext: [UInt8]
+        do { plaintext = try CBCCipher(kek.key.algorithm, key: kek.key.key).decrypt(body, iv: kek.key.iv, aad: [UInt8]()) } catch {
+            throw GroupKeyError.decryption("\(error)")
+        }
+        let parsed: (payloads: [ISAKMPPayload], offsets: [Int])
+        do {
+            parsed = try ISAKMPMessage.parsePayloads(plaintext: plaintext, header: header)
+            try GDOIExchangeRules.check(header: header, payloads: parsed.payloads, offsets: parsed.offsets, message: 1)
+        } catch {
+            throw GroupKeyError.malformed("GROUPKEY-PUSH: \(error)")
+        }
+        // 2. SEQ before the signature (RFC 6407 §4.4, §7.3.5): stale or equal is a replay.
+        guard case .sequenceNumber(let sequence) = parsed.payloads[0] else { throw GroupKeyError.malformed("no SEQ first") }
+        guard sequence.value > holdings.sequence else {
+            throw GroupKeyError.staleSequence(received: sequence.value, last: holdings.sequence)
+        }
+        // 3. SIG over "rekey" | HDR | payloads before SIG (RFC 6407 §4).
+        guard case .signature(let signature)? = parsed.payloads.last, let publicKey = kek.signingPublicKey else {
+            throw GroupKeyError.badSignature
+        }
+        let signatureStart = parsed.offsets[parsed.offsets.count - 1] - WireLimits.headerLength
+        let signed = GroupKeyPushBuilder.signaturePrefix + Array(datagram[0..<WireLimits.headerLength]) + Array(plaintext[0..<signatureStart])
+        do {
+            let verifier = try VerifyingKey(subjectPublicKeyInfo: publicKey)
+            try verifier.verify(signature, for: signed, scheme: try GDOIPolicyAcceptance.signatureScheme(hash: kek.signatureHash))
+        } catch {
+            throw GroupKeyError.badSignature
+        }
+        return try install(parsed.payloads, sequence: sequence.value, holdings: holdings, pushKEK: kek, memberAddress: memberAddress)
+    }
+
+    /// Applies a verified push to a copy of the holdings.
+    static func install(_ payloads: [ISAKMPPayload], sequence: UInt32, holdings: GDOIMemberHoldings, pushKEK: GDOIMemberHoldings.KEK,
+                        memberAddress: [UInt8]?) throws -> Outcome {
+        var next = holdings
+        var actions: [Action] = []
+        for case .delete(let delete) in payloads {
+            if delete.protocolID == 0 { continue }  // the KEK: replaced below or by its lifetime
+            for spi in delete.spis {
+                let all = spi.allSatisfy { $0 == 0 }  // SPI 0: every SA of the protocol (RFC 6407 §5.9)
+                for tek in next.teks where all || tek.spi == spi {
+                    actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: tek.spi)))
+                }
+                next.teks.removeAll { all || $0.spi == spi }
+            }
+        }
+        var newTEKs: [GDOIMemberHoldings.TEK] = []
+        var newKEK: GDOIMemberHoldings.KEK?
+        for case .groupSecurityAssociation(let sa) in payloads {
+            let keys = payloads.compactMap { payload -> GDOIKeyDownload? in
+                if case .keyDownload(let kd) = payload { return kd } else { return nil }
+            }.first ?? GDOIKeyDownload(packets: [])
+            newTEKs = try GDOIPolicyAcceptance.teks(try GDOIPolicyAcceptance.tekPolicies(sa), keys: keys)
+            if let sak = sa.kek {
+                let policy = try GDOIPolicyAcceptance.kekPolicy(sak)
+                let lkh = keys.packets.first { $0.kdType == GDOIKeyDownloadType.lkh }
+                var lkhKEK: SecretBytes?
+                if let lkh {
+                    let (updated, root) = try LKHUpdate.follow(lkh, held: next.lkhKeys, algorithm: policy.algorithm)
+                    next.lkhKeys = updated
+                    lkhKEK = root
+                }
+                var kek = try GDOIPolicyAcceptance.kek(policy, packet: keys.packets.first { $0.kdType == GDOIKeyDownloadType.kek },
+                                                       lkhKEK: lkhKEK)
+                // With no new SIG_ALGORITHM_KEY the key server's signing key stays the same.
+                if kek.signingPublicKey == nil { kek.signingPublicKey = pushKEK.signingPublicKey }
+                newKEK = kek
+            }
+            let groupWide = GDOIPolicyAcceptance.groupWide(sa.groupPolicy)
+            next.activationDelay = groupWide.activation ?? next.activationDelay
+            next.deactivationDelay = groupWide.deactivation ?? next.deactivationDelay
+        }
+        for tek in newTEKs {
+            next.teks.removeAll { $0.spi == tek.spi }
+            next.teks.append(tek)
+        }
+        if let newKEK { next.kek = newKEK }
+        next.sequence = sequence
+        actions += next.installActions(for: newTEKs, kek: newKEK, sender: !next.senderIDs.isEmpty)
+        var acknowledgement: [UInt8]?
+        if let requested = pushKEK.ackRequested, let type = GroupKeyPushAck.AckType(rawValue: requested), let memberAddress {
+            let base: SecretBytes
+            switch type {
+            case .kekSHA256, .kekSHA512: base = pushKEK.key.key
+            case .lkhSHA256, .lkhSHA512:
+                // The first LKH key of the download array, without IV (RFC 8263 §2).
+                guard let leaf = holdings.lkhKeys.first else { throw GroupKeyError.unacceptablePolicy("LKH ack without LKH keys") }
+                base = leaf.keyData.slice(pushKEK.key.iv.count..<leaf.keyData.count)
+            }
+            acknowledgement = try GroupKeyPushAck.build(type: type, baseKey: base, spi: pushKEK.key.spi, sequence: sequence,
+                                                        memberAddress: memberAddress)
+        }
+        actions.append(.log(LogEvent(.info, "GDOI-PUSH-ACCEPTED", "group \(next.groupName) SEQ \(sequence): \(newTEKs.count) new TEK(s), "
+                                     + "KEK \(newKEK == nil ? "kept" : "replaced")")))
+        return Outcome(holdings: next, sequence: sequence, actions: actions, acknowledgement: acknowledgement)
+    }
+}
+
+/// The member's LKH processing (RFC 6407 §4.4, §5.6.3.2): find an update array that starts under a
+/// key it holds, decrypt each key under the one before it, replace those path keys; the final key
+/// is the new group KEK. No array under a held key means the member was excluded.
+enum LKHUpdate {
+    static func follow(_ packet: GDOIKeyPacket, held: [LKHKey], algorithm: CBCCipher.Algorithm) throws -> (keys: [LKHKey], root: SecretBytes) {
+        let ivLength = algorithm.parameters.ivLength
+        for case .secret(2, let value) in packet.attributes {
+            let array: LKHUpdateArray
+            do { array = try LKHUpdateArray.decode(value) } catch { throw GroupKeyError.malformed("LKH_UPDATE_ARRAY: \(error)") }
+            guard let start = held.first(where: { $0.lkhID == array.lkhID && $0.keyHandle == array.keyHandle }) else { continue }
+            var previous = start.keyData
+            var updated = held
+            for key in array.keys {
+                let cipher = try CBCCipher(algorithm, key: previous.slice(ivLength..<previous.count))
+                let clear = try cipher.decryptKeyMaterial(key.keyData.unsafeCopyBytes(), iv: previous.slice(0..<ivLength).unsafeCopyBytes())
+                guard clear.count == ivLength + algorithm.parameters.keyLength else {
+                    throw GroupKeyError.unacceptablePolicy("LKH key of \(clear.count) octets")
+                }
+                let fresh = LKHKey(lkhID: key.lkhID, keyType: key.keyType, creationDate: key.creationDate,
+                                   expirationDate: key.expirationDate, keyHandle: key.keyHandle, keyData: clear)
+                if let index = updated.firstIndex(where: { $0.lkhID == key.lkhID }) { updated[index] = fresh } else { updated.append(fresh) }
+                previous = clear
+            }
+            return (updated, previous)
+        }
+        throw GroupKeyError.unacceptablePolicy("no LKH_UPDATE_ARRAY starts under a key this member holds: excluded from the group")
+    }
+}
