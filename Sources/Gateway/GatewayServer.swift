@@ -45,8 +45,7 @@ public final class GatewayServer: Sendable {
         public var gdoiEnabled = true
         /// Accept legacy phase-1 suites from GDOI members (3DES, DH groups 2 and 5), each logged.
         public var gdoiAllowLegacy = false
-        /// The GROUPKEY-PULL responder; nil: GDOI members complete phase 1 and their
-        /// GROUPKEY-PULL is refused with a Notify.
+        /// The GROUPKEY-PULL responder; nil: a `GroupKeyPullServer` on the served directory.
         public var gdoiPhase2: (any Phase2Responder)?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
@@ -171,7 +170,8 @@ public final class GatewayServer: Sendable {
                 var phase1 = gdoiPhase1
                 phase1.localEndpoint = firstBound
                 phase1.identity = .address(firstBound)
-                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: configuration.gdoiPhase2))
+                let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)
+                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: pull))
             }
             driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
