@@ -28,9 +28,9 @@ extension Phase1Exchange {
         if mode == .aggressive {
             exchange.proposal = first
             try exchange.generateOurHalf(method: try exchange.keyExchangeMethod(first), configuration: configuration, random: random)
-            exchange.identityInitiatorBody = try identityBody(configuration.identity)
+            exchange.identityInitiatorBody = try identityBody(configuration.localIdentity(for: first))
             payloads += [.keyExchange(data: exchange.publicValueInitiator), .nonce(data: exchange.nonceInitiator),
-                         .identification(configuration.identity)]
+                         .identification(configuration.localIdentity(for: first))]
             if first.authentication == .rsaSignature {
                 payloads.append(.certificateRequest(ISAKMPCertificate(encoding: CertificateEncoding.x509Signature, data: [])))
             }
@@ -106,8 +106,8 @@ extension Phase1Exchange {
         try deriveKeys(secret: try secret(preSharedKey: psk))
         var outcome = Phase1Outcome()
         outcome.logs += try checkNATDiscovery(message.payloads, localEndpoint: configuration.localEndpoint)
-        var payloads: [ISAKMPPayload] = [.identification(configuration.identity)]
-        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.identity), configuration: configuration)
+        var payloads: [ISAKMPPayload] = [.identification(configuration.localIdentity(for: proposal))]
+        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.localIdentity(for: proposal)), configuration: configuration)
         guard let material else { throw GDOIError.internal("no keys") }
         let sealed = try material.protection.seal(header: header(), payloads: payloads, iv: iv)
         iv = sealed.lastBlock

@@ -82,9 +82,9 @@ extension Phase1Exchange {
             preSharedKey = configuration.credentials.preSharedKey(forIdentity: identity.data)
         }
         try deriveKeys(secret: try secret(preSharedKey: preSharedKey))
-        let ourIdentityBody = try Self.identityBody(configuration.identity)
+        let ourIdentityBody = try Self.identityBody(configuration.localIdentity(for: proposal))
         var payloads: [ISAKMPPayload] = [.securityAssociation(selection.reply), .keyExchange(data: publicValueResponder),
-                                         .nonce(data: nonceResponder), .identification(configuration.identity)]
+                                         .nonce(data: nonceResponder), .identification(configuration.localIdentity(for: proposal))]
         payloads += try authenticationPayloads(identityBody: ourIdentityBody, configuration: configuration)
         payloads += vendorPayloads
         if peerSupportsNATTraversal { payloads += try natDiscoveryPayloads(localEndpoint: configuration.localEndpoint) }
@@ -176,8 +176,8 @@ extension Phase1Exchange {
             throw GDOIError.malformed("ID missing")
         }
         try verifyPeerAuthentication(opened.payloads, identity: identity, identityBody: idBody, configuration: configuration, now: now)
-        var payloads: [ISAKMPPayload] = [.identification(configuration.identity)]
-        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.identity), configuration: configuration)
+        var payloads: [ISAKMPPayload] = [.identification(configuration.localIdentity(for: proposal))]
+        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.localIdentity(for: proposal)), configuration: configuration)
         let sealed = try material.protection.seal(header: header(), payloads: payloads, iv: opened.lastBlock)
         iv = sealed.lastBlock
         lastPhase1Block = sealed.lastBlock

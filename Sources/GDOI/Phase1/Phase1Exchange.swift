@@ -76,7 +76,7 @@ struct Phase1Exchange: Sendable {
         return Phase1SA(initiatorCookie: cookieInitiator, responderCookie: cookieResponder, role: role,
                         cipher: proposal.cipher, hash: material.prf.digest, prf: material.prf, keys: material.keys,
                         encryptionKey: material.protection.key, lastPhase1Block: lastPhase1Block,
-                        localIdentity: configuration.identity, peerIdentity: peerIdentity, peerCredential: peerCredential,
+                        localIdentity: configuration.localIdentity(for: proposal), peerIdentity: peerIdentity, peerCredential: peerCredential,
                         peerAddress: peer, usesNonESPMarker: peer.port == 4500 || natDetected,
                         establishedAtMilliseconds: now.milliseconds, lifetimeSeconds: proposal.lifetimeSeconds)
     }
