@@ -5,7 +5,8 @@ import Testing
 /// `groupkey serve` on loopback (scripts/interop/strongswan-ikev1-mainmode.sh): `swanctl
 /// --list-sas` must show the ISAKMP SA ESTABLISHED, and again after the Quick Mode it then tries
 /// has been refused; and with RSA signatures and certificates both ways
-/// (scripts/interop/strongswan-ikev1-rsa.sh). Runs where charon, swanctl and root are available
+/// (scripts/interop/strongswan-ikev1-rsa.sh); and our initiator against charon as responder
+/// (scripts/interop/strongswan-ikev1-responder.sh). Runs where charon, swanctl and root are available
 /// (CI); skips, saying why, elsewhere.
 @Suite("Phase1 strongSwan interop", .serialized)
 struct Phase1StrongSwanInteropTests {
@@ -78,6 +79,18 @@ struct Phase1StrongSwanInteropTests {
         let result = try Self.run("strongswan-ikev1-rsa.sh", mode: mode, port: port)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("authentication of 'gcks.example' with RSA_EMSA_PKCS1_NULL successful"))
+        #expect(result.output.contains("ESTABLISHED, IKEv1"))
+    }
+
+    @Test("Our initiator (member join --protocol gdoi) against strongSwan as responder: ESTABLISHED, charon's Notify verified",
+          arguments: [("main", 18860), ("aggressive", 18862)])
+    func ourInitiatorAgainstCharon(mode: String, port: Int) throws {
+        if let reason = Self.skipReason() {
+            print("Phase1 strongSwan responder interop (\(mode)) skipped: \(reason)")
+            return
+        }
+        let result = try Self.run("strongswan-ikev1-responder.sh", mode: mode, port: port)
+        #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ESTABLISHED, IKEv1"))
     }
 }
