@@ -99,6 +99,13 @@ struct Phase1Exchange: Sendable {
         return (ke, nonce)
     }
 
+    /// The exchange's payload rules for message `message` (GDOIExchangeRules), as a GDOIError.
+    static func checkRules(_ header: ISAKMPHeader, _ payloads: [ISAKMPPayload], _ offsets: [Int], message: Int) throws {
+        do { try GDOIExchangeRules.check(header: header, payloads: payloads, offsets: offsets, message: message) } catch {
+            throw GDOIError.malformed("\(error)")
+        }
+    }
+
     static func vendorIDs(_ payloads: [ISAKMPPayload]) -> [[UInt8]] {
         payloads.compactMap { if case .vendorID(let data) = $0 { return data } else { return nil } }
     }
