@@ -48,8 +48,11 @@ public struct GDOIKeyServer: Sendable {
     public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
         statistics.datagramsReceived += 1
         let message: ISAKMPMessage
-        do { message = try ISAKMPMessage.parse(datagram) } catch {
-            return drop("malformed ISAKMP datagram from \(peer): \(error)")
+        do {
+            message = try ISAKMPMessage.parse(datagram)
+            try Phase1Exchange.checkHeader(message.header)
+        } catch {
+            return drop("malformed ISAKMP datagram from \(peer): \(error)") + scheduleNextTimer(now: now)
         }
         let header = message.header
         var actions: [Action]

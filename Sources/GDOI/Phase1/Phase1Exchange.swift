@@ -99,6 +99,18 @@ struct Phase1Exchange: Sendable {
         return (ke, nonce)
     }
 
+    /// Header fields no HASH covers, checked before anything else (RFC 2408 §3.1, §5.1): minor
+    /// version 0 ("SHOULD NOT accept" a larger one), and no flag but E and C (the
+    /// Authentication-Only flag is never used by IKEv1/GDOI, the other bits are reserved).
+    static func checkHeader(_ header: ISAKMPHeader) throws {
+        guard header.minorVersion == 0 else {
+            throw GDOIError.malformed("ISAKMP minor version \(header.minorVersion) (RFC 2408 §3.1)")
+        }
+        guard header.flags & ~(ISAKMPHeader.encryptionFlag | ISAKMPHeader.commitFlag) == 0 else {
+            throw GDOIError.malformed("ISAKMP flags 0x\(String(header.flags, radix: 16)) (INVALID-FLAGS, RFC 2408 §5.1)")
+        }
+    }
+
     /// The exchange's payload rules for message `message` (GDOIExchangeRules), as a GDOIError.
     static func checkRules(_ header: ISAKMPHeader, _ payloads: [ISAKMPPayload], _ offsets: [Int], message: Int) throws {
         do { try GDOIExchangeRules.check(header: header, payloads: payloads, offsets: offsets, message: message) } catch {
