@@ -26,6 +26,8 @@ struct Phase1Exchange: Sendable {
     var cookieResponder: [UInt8]
     /// Where the peer's messages come from (it may float to port 4500, RFC 3947 §4).
     var peer: EndpointAddress
+    /// Where message 1 came from: the responder's index of exchanges by initiator cookie uses it.
+    var firstPeer: EndpointAddress?
     let createdAt: EngineTime
     var state: State
     /// DOI of the phase-1 SA payload: 2 (GDOI members, RFC 6407 §2.1) or 1 (IPsec DOI peers).
