@@ -205,7 +205,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         switch route {
         case .datagram(let channel, let port, let marker):
             var buffer = channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
-            if marker || port == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
+            // RFC 3948 §2.2: IKE on the NAT-T port always goes behind the marker, also when our GDOI
+            // member floated to the key server's port 4500 (RFC 3947 §4).
+            if marker || port == .natTraversal || (engineTakesISAKMP && peer.port == 4500) { buffer.writeInteger(UInt32(0)) }
             buffer.writeBytes(datagram)
             do {
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: try peer.socketAddress, data: buffer), promise: nil)

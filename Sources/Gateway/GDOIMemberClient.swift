@@ -80,9 +80,14 @@ public enum GDOIMemberClient {
                 }
                 .bind(host: localText, port: 0).get()
         } catch { throw .socket("cannot open a UDP socket towards \(options.server): \(error)") }
-        guard let local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
+        guard var local = channel.localAddress.flatMap(EndpointAddress.init(socketAddress:)) else {
             try? await channel.close()
             throw .socket("the UDP socket has no IP address")
+        }
+        // NAT-D hashes our address as we send from it (RFC 3947 §3.2); a wildcard bind hides it, so
+        // ask the routing table through a connected probe socket (no packet is sent).
+        if local.addressOctets.allSatisfy({ $0 == 0 }), let source = await sourceAddress(towards: options.server, loop: loop) {
+            local = EndpointAddress(addressOctets: source.addressOctets, port: local.port)
         }
         // Main Mode chooses the key by address (RFC 2409 §5.4), Aggressive Mode by the server's ID.
         let credentials = Phase1Credentials(preSharedKeysByAddress: [options.server.addressOctets: options.preSharedKey],
@@ -115,5 +120,13 @@ public enum GDOIMemberClient {
         try? await loop.submit { driver.stop() }.get()
         try? await channel.close()
         return outcome
+    }
+
+    /// The address the system would send from towards `server`.
+    static func sourceAddress(towards server: EndpointAddress, loop: any EventLoop) async -> EndpointAddress? {
+        guard let target = try? server.socketAddress,
+              let probe = try? await DatagramBootstrap(group: loop).connect(to: target).get() else { return nil }
+        defer { probe.close(promise: nil) }
+        return probe.localAddress.flatMap(EndpointAddress.init(socketAddress:))
     }
 }

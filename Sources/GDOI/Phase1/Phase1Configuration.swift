@@ -129,6 +129,9 @@ public struct Phase1Configuration: Sendable {
     public var retransmission: RetransmissionSchedule
     /// Answer NAT-T (RFC 3947) when the peer sends its vendor ID.
     public var natTraversal: Bool
+    /// Initiator: when NAT-D shows a NAT, move to this port of the responder from Main Mode message 5
+    /// (Aggressive Mode message 3) on, behind the non-ESP marker (RFC 3947 §4). Nil: stay put.
+    public var natTraversalPort: UInt16? = 4500
     /// Responder: at most this many unfinished negotiations; more first messages are dropped
     /// (ISAKMP has no stateless cookie, so this bounds what a flood of message 1 can hold).
     public var maximumHalfOpen = 10_000

@@ -102,6 +102,7 @@ extension Phase1Exchange {
         try deriveKeys(secret: try secret(preSharedKey: psk))
         var outcome = Phase1Outcome()
         outcome.logs += try checkNATDiscovery(message.payloads, localEndpoint: configuration.localEndpoint)
+        outcome.logs += floatIfBehindNAT(configuration)
         let ourIdentity = configuration.localIdentity(for: proposal)
         var payloads: [ISAKMPPayload] = [.identification(ourIdentity)]
         payloads += try authenticationPayloads(identityBody: try Self.identityBody(ourIdentity), configuration: configuration)
@@ -164,8 +165,20 @@ extension Phase1Exchange {
         guard let material else { throw GDOIError.internal("no keys") }
         lastPhase1Block = material.initialIV
         iv = material.initialIV
+        // Message 3 goes to the NAT-T port when there is a NAT (RFC 3947 §4); its NAT-D payloads
+        // above name the addresses message 2 travelled between.
+        outcome.logs += floatIfBehindNAT(configuration)
         state = .established
         outcome.established = try establishedSA(configuration: configuration, now: now)
         return outcome
+    }
+
+    /// RFC 3947 §4: with a NAT between us the initiator moves to the NAT-T port for the rest of the
+    /// exchange (and everything under the SA), framing its messages with the non-ESP marker.
+    private mutating func floatIfBehindNAT(_ configuration: Phase1Configuration) -> [LogEvent] {
+        guard natDetected, peerSupportsNATTraversal, let port = configuration.natTraversalPort, peer.port != port else { return [] }
+        let from = peer
+        peer = EndpointAddress(addressOctets: peer.addressOctets, port: port)
+        return [LogEvent(.info, "GDOI-NAT-FLOAT", "NAT detected: phase 1 with \(from) continues on port \(port) (RFC 3947 §4)")]
     }
 }
