@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
+            dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],

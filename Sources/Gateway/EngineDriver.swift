@@ -79,6 +79,16 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         }
     }
 
+    /// Runs one input of the caller's (a command, not a datagram) on the engine and performs its actions.
+    func step(_ body: (inout Engine, EngineTime) -> [Action]) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, var current = engine else { return }
+        engine = nil
+        let actions = body(&current, clock())
+        engine = current
+        perform(actions)
+    }
+
     /// Installs the GDOI key server that answers ISAKMP datagrams beside the main engine.
     func install(isakmp engine: GDOIKeyServer) {
         eventLoop.preconditionInEventLoop()

@@ -117,7 +117,13 @@ public enum GDOIMemberClient {
         }
         let outcome = (try? await promise.futureResult.get()) ?? .failed(reason: "no answer", phase1: nil)
         deadline.cancel()
-        try? await loop.submit { driver.stop() }.get()
+        // The one-shot member needs its ISAKMP SA no more (rekeys come as GROUPKEY-PUSH under the
+        // KEK): delete it rather than leave it to the key server's lifetime (RFC 2408 §4.8).
+        try? await loop.submit {
+            driver.afterStep = nil
+            driver.step { member, now in member.leave(now: now) }
+            driver.stop()
+        }.get()
         try? await channel.close()
         return outcome
     }
