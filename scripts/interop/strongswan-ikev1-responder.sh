@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Our GDOI member (`groupkey member join --protocol gdoi`) as the IKEv1 initiator against
 # strongSwan's charon as responder on loopback: an independent check of our initiator's Main or
-# Aggressive Mode with the demo pre-shared key. charon must list the ISAKMP SA ESTABLISHED. charon
-# is no GDOI key server, so it takes our GROUPKEY-PULL (exchange 32) for a Quick Mode it cannot
-# parse and answers with a protected error Notify: the member must decrypt it under the phase-1
-# SA, verify its HASH(1) (RFC 2409 §5.7), report the refusal and exit 1 with "phase 1 was established".
+# Aggressive Mode with the demo pre-shared key: charon must log the IKE SA established. charon is
+# no GDOI key server, so it takes our GROUPKEY-PULL (exchange 32) for a Quick Mode it cannot parse
+# and answers with a protected error Notify: the member must decrypt it under the phase-1 SA,
+# verify its HASH(1) (RFC 2409 §5.7), report the refusal and exit 1 with "phase 1 was
+# established". The member then deletes its ISAKMP SA: charon must accept that protected Delete.
 # charon listens on a port other than 500, so the member frames with the non-ESP marker.
 # Needs root, strongswan-charon, strongswan-swanctl and a built binary.
 #   MODE=main|aggressive scripts/interop/strongswan-ikev1-responder.sh .build/debug/groupkey [PORT]
@@ -88,9 +89,10 @@ echo "--- groupkey member join (exit $STATUS)"
 cat "$W/member.out"
 grep -E "GDOI-" "$W/member.log" | head -6 || true
 echo "--- charon"
-grep -E "ID_PROT|AGGRESSIVE|QUICK_MODE|INFORMATIONAL|established" "$W/charon.log" | head -12 || true
-grep -q "ESTABLISHED, IKEv1" "$W/sas.out" || { echo "FAIL: charon holds no ESTABLISHED IKEv1 SA"; exit 1; }
+grep -E "ID_PROT|AGGRESSIVE|QUICK_MODE|INFORMATIONAL|established|DELETE" "$W/charon.log" | head -14 || true
+grep -q "IKE_SA gm\[[0-9]*\] established between" "$W/charon.log" || { echo "FAIL: charon did not establish the IKE SA"; exit 1; }
+grep -q "received DELETE for IKE_SA gm" "$W/charon.log" || { echo "FAIL: charon did not accept the member's Delete"; exit 1; }
 grep -q "phase 1 was established" "$W/member.out" || { echo "FAIL: the member did not report its phase 1"; exit 1; }
 grep -q "GDOI-REFUSED" "$W/member.log" || { echo "FAIL: the member did not read charon's protected Notify"; exit 1; }
 [ "$STATUS" -eq 1 ] || { echo "FAIL: member join should exit 1 (no group keys from charon)"; exit 1; }
-echo "our IKEv1 $MODE mode initiator against strongSwan: ISAKMP SA ESTABLISHED, charon's Notify verified: pass"
+echo "our IKEv1 $MODE mode initiator against strongSwan: IKE SA established, charon's Notify verified, our Delete accepted: pass"
