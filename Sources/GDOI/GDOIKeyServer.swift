@@ -171,6 +171,7 @@ public struct GDOIKeyServer: Sendable {
             var actions = outcome.logs.map(Action.log) + outcome.send.map { Action.send(datagram: $0, to: peer) }
             if let sa = outcome.established {
                 removeExchange(cookies)
+                if outcome.initialContact { actions += forgetStaleSAs(of: sa) }
                 established[cookies] = EstablishedPhase1(exchange: exchange, sa: sa, now: now, random: random)
                 statistics.phase1Established += 1
                 actions.append(.log(LogEvent(.info, "GDOI-PHASE1-ESTABLISHED",
@@ -193,6 +194,19 @@ public struct GDOIKeyServer: Sendable {
         guard let exchange = exchanges.removeValue(forKey: cookies) else { return }
         // Indexed under the address message 1 came from, whatever the peer floated to since.
         exchangeByInitiator[InitiatorKey(cookie: cookies.initiator, peer: exchange.firstPeer ?? exchange.peer)] = nil
+    }
+
+    /// INITIAL-CONTACT (RFC 2407 §4.6.3.3): the peer rebooted or restarted, so our older SAs with
+    /// the same authenticated identity at the same address are dead; forget them without a Delete.
+    private mutating func forgetStaleSAs(of sa: Phase1SA) -> [Action] {
+        let stale = established.filter {
+            $0.value.sa.peerIdentity == sa.peerIdentity && $0.value.sa.peerCredential == sa.peerCredential
+                && $0.value.sa.peerAddress.addressOctets == sa.peerAddress.addressOctets
+        }
+        for cookies in stale.keys { established[cookies] = nil }
+        return stale.keys.sorted { $0.initiator < $1.initiator }.map {
+            .log(LogEvent(.info, "GDOI-INITIAL-CONTACT", "ISAKMP SA \($0) with \(sa.peerAddress) replaced after INITIAL-CONTACT"))
+        }
     }
 
     // MARK: Under an established SA

@@ -99,3 +99,30 @@ struct Phase1InformationalTests {
         #expect(try ISAKMPInformational.open(message, under: sa) == [notify])
     }
 }
+
+/// INITIAL-CONTACT (RFC 2407 §4.6.3.3): a member that starts afresh replaces its older SAs.
+@Suite("Phase1 INITIAL-CONTACT")
+struct Phase1InitialContactTests {
+    static let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .ecp256, authentication: .preSharedKey)
+
+    static func register(twice initialContact: Bool, mode: Phase1Mode) -> GDOIKeyServer {
+        var member = Phase1Fixtures.memberConfiguration(proposals: [suite])
+        member.sendInitialContact = initialContact
+        var harness = Phase1Fixtures.harness(member: member, server: Phase1Fixtures.serverConfiguration(proposals: [suite]), mode: mode)
+        Phase1Fixtures.run(&harness)
+        // The same member again, a fresh engine with new cookies, against the same key server.
+        var again = Phase1Fixtures.Harness(left: GDOIMember(configuration: member, server: Phase1Fixtures.serverAddress, mode: mode,
+                                                            random: DeterministicRandom(seed: 77)),
+                                           leftAddress: Phase1Fixtures.memberAddress, right: harness.right,
+                                           rightAddress: Phase1Fixtures.serverAddress)
+        Phase1Fixtures.run(&again)
+        return again.right
+    }
+
+    @Test("With INITIAL-CONTACT the older SA of the same member is forgotten; without, both stay",
+          arguments: [Phase1Mode.main, .aggressive])
+    func replaces(_ mode: Phase1Mode) {
+        #expect(Self.register(twice: true, mode: mode).establishedCount == 1)
+        #expect(Self.register(twice: false, mode: mode).establishedCount == 2)
+    }
+}

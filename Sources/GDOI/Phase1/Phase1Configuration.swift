@@ -132,6 +132,11 @@ public struct Phase1Configuration: Sendable {
     /// Initiator: when NAT-D shows a NAT, move to this port of the responder from Main Mode message 5
     /// (Aggressive Mode message 3) on, behind the non-ESP marker (RFC 3947 §4). Nil: stay put.
     public var natTraversalPort: UInt16? = 4500
+    /// Initiator: send INITIAL-CONTACT with our authentication (RFC 2407 §4.6.3.3), telling the
+    /// responder that any older SA with us is dead. Off by default: no HASH covers a Notify in
+    /// message 5, so it is octets an attacker may alter unnoticed, and our member deletes its SA
+    /// when done anyway. The key server honours it from peers that send it (strongSwan does).
+    public var sendInitialContact = false
     /// Responder: at most this many unfinished negotiations; more first messages are dropped
     /// (ISAKMP has no stateless cookie, so this bounds what a flood of message 1 can hold).
     public var maximumHalfOpen = 10_000

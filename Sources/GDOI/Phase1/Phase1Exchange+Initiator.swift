@@ -106,6 +106,7 @@ extension Phase1Exchange {
         let ourIdentity = configuration.localIdentity(for: proposal)
         var payloads: [ISAKMPPayload] = [.identification(ourIdentity)]
         payloads += try authenticationPayloads(identityBody: try Self.identityBody(ourIdentity), configuration: configuration)
+        payloads += initialContact(configuration)
         guard let material else { throw GDOIError.internal("no keys") }
         let sealed = try material.protection.seal(header: header(), payloads: payloads, iv: iv)
         iv = sealed.lastBlock
@@ -160,6 +161,7 @@ extension Phase1Exchange {
         outcome.logs += try checkNATDiscovery(message.payloads, localEndpoint: configuration.localEndpoint)
         var payloads = try authenticationPayloads(identityBody: identityInitiatorBody, configuration: configuration)
         if peerSupportsNATTraversal { payloads += try natDiscoveryPayloads(localEndpoint: configuration.localEndpoint) }
+        payloads += initialContact(configuration)
         // Message 3 in the clear (RFC 2409 §5); phase-2 IVs then start from the phase-1 IV (App. B).
         outcome.send = [try ISAKMPMessage(header: header(), payloads: payloads).serializedBytes()]
         guard let material else { throw GDOIError.internal("no keys") }
@@ -180,5 +182,12 @@ extension Phase1Exchange {
         let from = peer
         peer = EndpointAddress(addressOctets: peer.addressOctets, port: port)
         return [LogEvent(.info, "GDOI-NAT-FLOAT", "NAT detected: phase 1 with \(from) continues on port \(port) (RFC 3947 §4)")]
+    }
+
+    /// N(INITIAL-CONTACT) about this SA: IPsec DOI, Protocol ISAKMP, SPI = the cookies (RFC 2407 §4.6.3.3).
+    private func initialContact(_ configuration: Phase1Configuration) -> [ISAKMPPayload] {
+        guard configuration.sendInitialContact else { return [] }
+        return [.notification(ISAKMPNotification(doi: ISAKMPDOI.ipsec, protocolID: ISAKMPInformational.protocolISAKMP,
+                                                 messageType: initialContactNotify, spi: cookieInitiator + cookieResponder))]
     }
 }

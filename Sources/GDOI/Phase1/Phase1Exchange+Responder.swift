@@ -180,6 +180,7 @@ extension Phase1Exchange {
         state = .established
         var outcome = Phase1Outcome(send: [sealed.datagram])
         outcome.established = try establishedSA(configuration: configuration, now: now)
+        outcome.initialContact = Phase1Outcome.hasInitialContact(opened.payloads)
         return outcome
     }
 
@@ -207,6 +208,7 @@ extension Phase1Exchange {
         iv = lastPhase1Block
         state = .established
         outcome.established = try establishedSA(configuration: configuration, now: now)
+        outcome.initialContact = Phase1Outcome.hasInitialContact(payloads)
         return outcome
     }
 }

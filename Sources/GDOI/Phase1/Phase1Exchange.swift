@@ -191,4 +191,16 @@ struct Phase1Outcome: Sendable {
     var send: [[UInt8]] = []
     var established: Phase1SA?
     var logs: [LogEvent] = []
+    /// The peer sent INITIAL-CONTACT with its authentication (RFC 2407 §4.6.3.3): it holds no other
+    /// SA with us, so any older one with the same identity and address is stale.
+    var initialContact = false
+}
+
+/// INITIAL-CONTACT, an IPsec DOI status Notify (RFC 2407 §4.6.3.3).
+let initialContactNotify: UInt16 = 24578
+
+extension Phase1Outcome {
+    static func hasInitialContact(_ payloads: [ISAKMPPayload]) -> Bool {
+        payloads.contains { if case .notification(let n) = $0 { return n.messageType == initialContactNotify } else { return false } }
+    }
 }
