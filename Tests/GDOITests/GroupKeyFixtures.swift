@@ -7,6 +7,7 @@ import GroupKeyTestSupport
 import GroupPolicy
 import GroupState
 import LKH
+import WireCore
 
 /// Groups, phase-1 SAs and a back-to-back driver for the GROUPKEY-PULL/PUSH tests. Phase-1 SAs are
 /// built directly from fixed keys, so no test waits for Main Mode.
@@ -64,7 +65,11 @@ enum GroupKeyFixtures {
         actions.compactMap { if case .log(let event) = $0 { return event.code } else { return nil } }
     }
 
-    static func header(_ datagram: [UInt8]) throws -> ISAKMPHeader { try ISAKMPMessage.parse(datagram).header }
+    /// The header as the transport reads it to route a datagram (the rest is the engine's to judge).
+    static func header(_ datagram: [UInt8]) throws -> ISAKMPHeader {
+        var reader = WireReader(bytes: datagram, context: "ISAKMP header")
+        return try ISAKMPHeader.read(from: &reader)
+    }
 
     /// Runs a GROUPKEY-PULL between a client and the server until neither has anything to send.
     /// Returns every datagram in order (member's first) and every action of each side.
