@@ -67,7 +67,7 @@ let package = Package(
 
 
         // Transport: UDP listeners, datagram classification, the engines on one event loop.
-        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy",
+        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "WireCore", "GroupState", "GroupPolicy",
                                                 "GroupKeyCrypto",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,7 +82,7 @@ let package = Package(
             name: "groupkey",
             dependencies: [
                 "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "GDOIImport", "WireCore", "GIKEv2Wire", "GDOIWire",
-                "Gateway", "GIKEv2", "EngineCore", "GroupState",
+                "Gateway", "GIKEv2", "GDOI", "EngineCore", "GroupState",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

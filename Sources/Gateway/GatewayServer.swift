@@ -1,5 +1,7 @@
 import EngineCore
 import Foundation
+import GDOI
+import GDOIWire
 import GIKEv2
 import GIKEv2Wire
 import GroupKeyCrypto
@@ -11,8 +13,9 @@ import WireCore
 
 /// The key server's transport: UDP listeners that classify each datagram (port 848: optional
 /// non-ESP marker, RFC 9838 §2.1.1) and, optionally, RFC 8229 TCP listeners; IKEv2 messages go to
-/// the GCKS engine, whose actions are performed here, and IKEv1 ones are dropped and counted until
-/// the GDOI engine exists. Every listener, connection and the engine live on one event loop.
+/// the GCKS engine and ISAKMP (IKEv1 / GDOI) ones to the GDOI key server, both serving the same
+/// `GroupDirectory`; their actions are performed here. Every listener, connection and both
+/// engines live on one event loop.
 public final class GatewayServer: Sendable {
     public struct Configuration: Sendable {
         public var listen: [ListenAddress]
@@ -38,6 +41,13 @@ public final class GatewayServer: Sendable {
         /// for Wireshark (IKEKeyLogFile). With the demo secrets it can only ever be used on loopback,
         /// since `start` refuses those anywhere else.
         public var ikeKeyLog: IKEKeyLogFile?
+        /// Answer IKEv1 / GDOI on the same sockets (RFC 6407 phase 1 and what `gdoiPhase2` runs).
+        public var gdoiEnabled = true
+        /// Accept legacy phase-1 suites from GDOI members (3DES, DH groups 2 and 5), each logged.
+        public var gdoiAllowLegacy = false
+        /// The GROUPKEY-PULL responder; nil: GDOI members complete phase 1 and their
+        /// GROUPKEY-PULL is refused with a Notify.
+        public var gdoiPhase2: (any Phase2Responder)?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -91,6 +101,7 @@ public final class GatewayServer: Sendable {
         let loop = group.next()
         let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger,
                                                  maximumStreams: configuration.maximumTCPConnections)
+        let gdoiPhase1 = configuration.gdoiEnabled ? gdoiPhase1Configuration(configuration, directory: directory) : nil
         var channels: [any Channel] = []
         var bound: [EndpointAddress] = []
         var boundTCP: [EndpointAddress] = []
@@ -152,14 +163,39 @@ public final class GatewayServer: Sendable {
         }
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
+        let firstBound = bound[0]
         try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
+            if let gdoiPhase1 {
+                // NAT-D (RFC 3947 §3.2) hashes the address members send to: the first listener's.
+                var phase1 = gdoiPhase1
+                phase1.localEndpoint = firstBound
+                phase1.identity = .address(firstBound)
+                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: configuration.gdoiPhase2))
+            }
             driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
                                                             "groups": "\(served.joined(separator: " "))"])
         }.get()
         return GatewayServer(boundAddresses: bound, boundTCPAddresses: boundTCP, channels: channels, driver: driver)
+    }
+
+    /// Phase 1 for GDOI members: the default PSK suites (and legacy ones if allowed). Main Mode
+    /// must choose the key before the member's identity is known (RFC 2409 §5.4), so the groups'
+    /// pre-shared key (the first group's, when several have one) is the fallback key.
+    static func gdoiPhase1Configuration(_ configuration: Configuration, directory: GroupDirectory) -> Phase1Configuration {
+        let psk = directory.snapshot.lazy.compactMap(\.secrets.preSharedKey).first
+        var proposals = Phase1Proposal.defaults(authentication: .preSharedKey)
+        if configuration.gdoiAllowLegacy {
+            proposals += [Phase1Proposal(cipher: .tripleDES, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
+                          Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
+                          Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1536, authentication: .preSharedKey)]
+        }
+        let placeholder = EndpointAddress.ipv4(127, 0, 0, 1, port: 848)
+        return Phase1Configuration(proposals: proposals, allowLegacy: configuration.gdoiAllowLegacy,
+                                   identity: .address(placeholder),
+                                   credentials: Phase1Credentials(fallbackPreSharedKey: psk), localEndpoint: placeholder)
     }
 
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
@@ -182,6 +218,19 @@ public final class GatewayServer: Sendable {
     public func sessionCount() async -> Int {
         let driver = self.driver
         return (try? await driver.eventLoop.submit { driver.engine?.sessionCount ?? 0 }.get()) ?? 0
+    }
+
+    /// The GDOI key server's counters, read on its event loop.
+    public func gdoiStatistics() async -> GDOIKeyServerStatistics {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.statistics ?? GDOIKeyServerStatistics() }.get())
+            ?? GDOIKeyServerStatistics()
+    }
+
+    /// The ISAKMP SAs the GDOI key server holds.
+    public func gdoiPhase1SAs() async -> [Phase1SA] {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.phase1SAs ?? [] }.get()) ?? []
     }
 
     /// IKEv1 datagrams dropped for want of a GDOI engine.

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// strongSwan's charon, an IKEv1 implementation nobody here wrote, completes phase 1 against
+/// `groupkey serve` on loopback (scripts/interop/strongswan-ikev1-mainmode.sh): `swanctl
+/// --list-sas` must show the ISAKMP SA ESTABLISHED, and again after the Quick Mode it then tries
+/// has been refused. Runs where charon, swanctl and root are available (CI); skips, saying why,
+/// elsewhere.
+@Suite("Phase1 strongSwan interop", .serialized)
+struct Phase1StrongSwanInteropTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The groupkey binary sits beside the test bundle in the build directory.
+    static func locateBinary() -> URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("groupkey")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Why the check cannot run here, or nil.
+    static func skipReason() -> String? {
+        if getuid() != 0 { return "needs root (charon binds sockets and mounts a private /run)" }
+        for tool in ["/usr/sbin/swanctl", "/usr/lib/ipsec/charon"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "\(tool) not installed (apt-get install strongswan-charon strongswan-swanctl)"
+        }
+        if locateBinary() == nil { return "groupkey binary not built beside the tests" }
+        return nil
+    }
+
+    static func run(mode: String, port: Int) throws -> (status: Int32, output: String) {
+        let binary = try #require(locateBinary())
+        let process = Process()
+        process.executableURL = packageRoot.appendingPathComponent("scripts/interop/strongswan-ikev1-mainmode.sh")
+        process.arguments = [binary.path, String(port)]
+        process.currentDirectoryURL = packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["MODE"] = mode
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("strongSwan IKEv1 initiator: Main and Aggressive Mode with PSK reach ESTABLISHED against groupkey serve",
+          arguments: [("main", 18849), ("aggressive", 18850)])
+    func establishes(mode: String, port: Int) throws {
+        if let reason = Self.skipReason() {
+            print("Phase1 strongSwan interop (\(mode)) skipped: \(reason)")
+            return
+        }
+        let result = try Self.run(mode: mode, port: port)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("ESTABLISHED, IKEv1"))
+        #expect(result.output.contains("NO_PROPOSAL_CHOSEN"))
+    }
+}
