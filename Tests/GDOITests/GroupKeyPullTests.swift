@@ -3,6 +3,7 @@ import GDOI
 import GDOIWire
 import GroupKeyCrypto
 import GroupKeyTestSupport
+import GroupPolicy
 import GroupState
 import LKH
 import Testing
@@ -56,9 +57,19 @@ struct GroupKeyPullBackToBackTests {
         let holdings = try #require(client.holdings)
         let tree = try #require(directory.snapshot.first?.keyTree)
         let path = try tree.path(of: LKHMemberID("id2:gm1.example"))
-        #expect(holdings.lkhKeys.map(\.lkhID) == path.map(\.position.rawValue))
+        #expect(holdings.lkhKeys.map(\.lkhID) == path.map { UInt16(exactly: $0.position.rawValue) })
         #expect(holdings.lkhKeys.map(\.keyHandle) == path.map(\.serial))
         #expect(holdings.kek?.key.key == tree.root.key)
+    }
+
+    @Test("A member joining 1000 s into a TEK's life gets what is left of it (SA Life Duration 2600 of 3600 s)")
+    func lateJoinerGetsRemainingLifetime() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup()])
+        var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 46))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001), random: DeterministicRandom(seed: 97))
+        try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair(),
+                                     now: EngineTime(milliseconds: 1_000_000))
+        #expect(client.holdings?.teks.first?.lifetimeSeconds == 2600)
     }
 
     @Test("HASH(1) computed independently from RFC 6407 §3.2 over bytes decrypted with the RFC 2409 App. B IV")
@@ -128,6 +139,20 @@ struct GroupKeyPullErrorTests {
         let run = try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
         #expect(GroupKeyFixtures.logCodes(run.serverActions).contains("GDOI-PULL-UNKNOWN-GROUP"))
         #expect(try GroupKeyFixtures.header(run.transcript[1]).exchangeType == ISAKMPExchangeType.informational)
+        #expect(client.state == .failed(.refused(notify: 18)))
+        #expect(directory.snapshot[0].members.isEmpty)
+    }
+
+    @Test("A group that does not serve GDOI is unknown to GDOI members")
+    func groupWithoutGDOI() throws {
+        var state = try GroupKeyFixtures.demoGroup()
+        var definition = state.definition
+        definition.protocols = ServedProtocols(gdoi: false, gikev2: true)
+        state = try GroupState(definition: definition, secrets: state.secrets, random: DeterministicRandom(seed: 8))
+        let directory = GroupDirectory(groups: [state])
+        var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 45))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001), random: DeterministicRandom(seed: 96))
+        try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
         #expect(client.state == .failed(.refused(notify: 18)))
         #expect(directory.snapshot[0].members.isEmpty)
     }

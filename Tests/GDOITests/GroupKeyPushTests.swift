@@ -241,8 +241,8 @@ struct GroupKeyPushEvictionTests {
         #expect(members[1].pushes.rejected["GROUPKEY-POLICY"] == 1)
         // Its LKH keys really cannot open any array: try each held key against each array by hand.
         let heldKeys = try #require(evictedBefore?.lkhKeys)
-        let ids = eviction.chains.map { ($0.startingKey.position.rawValue, $0.startingKey.serial) }
-        #expect(!heldKeys.contains { key in ids.contains { $0 == (key.lkhID, key.keyHandle) } })
+        let ids = eviction.chains.map { (UInt16(exactly: $0.startingKey.position.rawValue), $0.startingKey.serial) }
+        #expect(!heldKeys.contains { key in ids.contains { $0.0 == key.lkhID && $0.1 == key.keyHandle } })
         // The remaining members' path keys were replaced up to the root.
         #expect(members[0].holdings?.lkhKeys.last?.keyHandle == eviction.newRoot.serial)
 

@@ -95,8 +95,9 @@ public struct GroupKeyPullServer: Phase2Responder {
         guard case .nonce(let nonceI) = opened.payloads[1], case .identification(let groupID) = opened.payloads[2] else {
             throw GroupKeyError.malformed("message 1 is not HASH, Ni, ID")
         }
+        // A group that does not serve GDOI is unknown to GDOI members (its policy's protocols).
         guard let groupName = Self.groupName(of: groupID, in: directory),
-              let group = directory.snapshot.first(where: { $0.name == groupName }) else {
+              let group = directory.snapshot.first(where: { $0.name == groupName }), group.definition.protocols.gdoi else {
             return try refuse(Phase2Notification.invalidIDInformation, sa: sa, code: "GDOI-PULL-UNKNOWN-GROUP",
                               why: "ID type \(groupID.idType) with \(groupID.data.count) octets names no group")
         }
@@ -109,7 +110,7 @@ public struct GroupKeyPullServer: Phase2Responder {
         }
         let nonceR = try random.bytes(Self.nonceLength)
         let groupSA = try GDOIGroupRendering.securityAssociation(group: group, teks: group.dataSecuritySAs, rekey: group.rekeySA,
-                                                                 inPush: false)
+                                                                 inPush: false, nowMilliseconds: now.milliseconds)
         // HASH(2) = prf(SKEYID_a, M-ID | Ni_b | Nr | SA).
         let body = try Phase2Hash.chain(sa: sa, messageID: header.messageID, nonces: [nonceI],
                                         rest: [.nonce(data: nonceR), .groupSecurityAssociation(groupSA)])

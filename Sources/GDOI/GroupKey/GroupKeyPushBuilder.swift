@@ -115,11 +115,11 @@ public struct GroupKeyPushBuilder: Sendable {
                 let cipher = try CBCCipher(algorithm, key: previous.key)
                 let clear = try GDOIKEKKey.nodeKeyData(node, blockSize: blockSize)
                 var sealed = try cipher.encrypt(clear, iv: try GDOIKEKKey.derivedIV(for: previous.key, blockSize: blockSize), aad: [UInt8]())
-                keys.append(LKHKey(lkhID: node.position.rawValue, keyType: keyType, keyHandle: node.serial,
+                keys.append(LKHKey(lkhID: try GDOIGroupRendering.lkhID(node.position), keyType: keyType, keyHandle: node.serial,
                                    keyData: SecretBytes(consuming: &sealed)))
                 previous = node
             }
-            let array = LKHUpdateArray(lkhID: chain.startingKey.position.rawValue, keyHandle: chain.startingKey.serial, keys: keys)
+            let array = LKHUpdateArray(lkhID: try GDOIGroupRendering.lkhID(chain.startingKey.position), keyHandle: chain.startingKey.serial, keys: keys)
             return .secret(type: 2, value: array.encoded())
         }
         return GDOIKeyPacket(kdType: GDOIKeyDownloadType.lkh, spi: spi, attributes: arrays)
