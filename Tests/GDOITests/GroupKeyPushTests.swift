@@ -121,6 +121,43 @@ struct GroupKeyPushRekeyTests {
     }
 }
 
+@Suite("GroupKeyPush sender")
+struct GroupKeyPushSenderTests {
+    @Test("The sender keeps the KEK members hold across a KEK rollover and an eviction; members follow every push")
+    func senderTracksKEK() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup(lkh: true)])
+        var members = try ["a.example", "b.example"].enumerated().map { index, name in
+            try GroupKeyFixtures.registeredMember(directory: directory, member: name, seed: UInt8(index + 1))
+        }
+        let group = directory.snapshot[0]
+        var sender = GroupKeyPushSender()
+        try sender.prime(group)
+        let rekey = try #require(group.rekeySA)
+        var tree = try #require(group.keyTree)
+        let eviction = try tree.evict([LKHMemberID("id2:b.example")], random: DeterministicRandom(seed: 77))
+        let contents = [
+            GDOIPushContent(group: group.name, teks: [PushFixtures.newTEK(like: group.dataSecuritySAs[0], spi: [0, 3, 0, 1], fill: 1)], sequence: 1),
+            GDOIPushContent(group: group.name, newKEK: PushFixtures.newRekeySA(like: rekey, spi: [UInt8](repeating: 5, count: 16), fill: 9),
+                            sequence: 2),
+            GDOIPushContent(group: group.name, teks: [PushFixtures.newTEK(like: group.dataSecuritySAs[0], spi: [0, 3, 0, 3], fill: 3)], sequence: 3),
+            GDOIPushContent(group: group.name, lkhUpdate: eviction, sequence: 4),
+            GDOIPushContent(group: group.name, teks: [PushFixtures.newTEK(like: group.dataSecuritySAs[0], spi: [0, 3, 0, 5], fill: 5)], sequence: 5),
+        ]
+        for content in contents {
+            let push = try sender.push(content, group: group)
+            for index in members.indices { _ = try PushFixtures.deliver(push, to: &members[index]) }
+        }
+        #expect(members[0].holdings?.sequence == 5)
+        #expect(members[0].pushes.accepted == 5)
+        #expect(members[0].holdings?.kek?.key == sender.kek(of: group.name))
+        #expect(members[0].holdings?.kek?.key.key == eviction.newRoot.key)
+        #expect(members[0].holdings?.kek?.key.spi == [UInt8](repeating: 5, count: 16))
+        // The evicted member followed up to the eviction and no further.
+        #expect(members[1].holdings?.sequence == 3)
+        #expect(members[1].pushes.accepted == 3)
+    }
+}
+
 @Suite("GroupKeyPush refusals")
 struct GroupKeyPushRefusalTests {
     struct Setup {
