@@ -34,6 +34,7 @@ struct GroupKeyEngineTests {
             let content = GDOIPushContent(group: group.name, teks: [fresh], deletedTEKSPIs: [currentTEK.spi], sequence: sequence)
             let push = try GroupKeyPushBuilder().build(content, group: group, encryptingUnder: kek)
             harness.pumpFromRight([.send(datagram: push, to: harness.leftAddress)])
+            harness.advance(milliseconds: 31_000)   // past the 30 s deactivation delay of the old TEK
             client = try #require(harness.left.phase2 as? GroupKeyPullClient)
             #expect(client.holdings?.sequence == sequence)
             #expect(client.holdings?.teks.map(\.spi) == [fresh.spi])

@@ -53,7 +53,7 @@ enum PushFixtures {
 
 @Suite("GroupKeyPush rekeys")
 struct GroupKeyPushRekeyTests {
-    @Test("A TEK rollover push is accepted: new TEK installed with the shared keys, old one deleted, SEQ advanced")
+    @Test("A TEK rollover push is accepted: new TEK installed with the shared keys, old one removed after the deactivation delay, SEQ advanced")
     func tekRollover() throws {
         let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup()])
         var member = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 1)
@@ -65,14 +65,19 @@ struct GroupKeyPushRekeyTests {
                                                    group: group, encryptingUnder: kek)
         let header = try GroupKeyFixtures.header(push)
         #expect(header.exchangeType == 33 && header.flags == 1 && header.messageID == 0 && header.cookiePair == kek.spi)
-        let actions = try PushFixtures.deliver(push, to: &member)
+        let actions = try PushFixtures.deliver(push, to: &member)   // at t = 5 s
         let holdings = try #require(member.holdings)
         #expect(holdings.sequence == 1)
-        #expect(holdings.teks.map(\.spi) == [fresh.spi])
-        #expect(holdings.teks[0].keyMaterial == fresh.keyMaterial)
-        #expect(actions.contains(.removeSA(SAReference(group: "1001", kind: .esp, spi: old.spi))))
+        #expect(holdings.tek(spi: fresh.spi)?.keyMaterial == fresh.keyMaterial)
         #expect(actions.contains { if case .installSA(let sa) = $0 { return sa.reference.spi == fresh.spi } else { return false } })
         #expect(member.pushes.accepted == 1)
+        // The demo group's DEACTIVATION_TIME_DELAY is 30 s: the old TEK stays for inbound traffic until then.
+        #expect(!actions.contains(.removeSA(SAReference(group: "1001", kind: .esp, spi: old.spi))))
+        #expect(actions.contains(.scheduleTimer(TimerID("gdoi-tek-retire"), at: EngineTime(milliseconds: 35_000))))
+        #expect(holdings.teks.map(\.spi) == [old.spi, fresh.spi])
+        #expect(member.tick(now: EngineTime(milliseconds: 34_999)).isEmpty)
+        #expect(member.tick(now: EngineTime(milliseconds: 35_000)) == [.removeSA(SAReference(group: "1001", kind: .esp, spi: old.spi))])
+        #expect(member.holdings?.teks.map(\.spi) == [fresh.spi])
     }
 
     @Test("A KEK rollover push replaces the KEK; the next push, under the new KEK, is accepted too")

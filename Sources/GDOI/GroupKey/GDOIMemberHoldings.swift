@@ -51,8 +51,26 @@ public struct GDOIMemberHoldings: Sendable, Equatable {
     public var senderIDBits: UInt16?
     public var activationDelay: UInt16?
     public var deactivationDelay: UInt16?
+    /// TEKs a push deleted, kept for inbound traffic until the deactivation delay has passed
+    /// (RFC 5374 §4.2.1; RFC 6407 §5.4.2): SPI → engine time (ms) of removal.
+    public var retiring: [[UInt8]: Int64] = [:]
 
     public var groupName: String { String(group) }
+
+    static let retireTimer = TimerID("gdoi-tek-retire")
+
+    /// Removes the retiring TEKs whose deactivation delay has passed.
+    mutating func retire(now: EngineTime) -> [Action] {
+        let due = retiring.filter { $0.value <= now.milliseconds }.map(\.key).sorted { $0.lexicographicallyPrecedes($1) }
+        var actions: [Action] = []
+        for spi in due {
+            retiring[spi] = nil
+            teks.removeAll { $0.spi == spi }
+            actions.append(.removeSA(SAReference(group: groupName, kind: .esp, spi: spi)))
+        }
+        if !due.isEmpty, let next = retiring.values.min() { actions.append(.scheduleTimer(Self.retireTimer, at: EngineTime(milliseconds: next))) }
+        return actions
+    }
 
     /// The TEK with this SPI.
     public func tek(spi: [UInt8]) -> TEK? { teks.first { $0.spi == spi } }

@@ -99,6 +99,11 @@ public struct GroupKeyPullClient: Phase2Initiator {
     }
 
     public mutating func tick(now: EngineTime) -> [Action] {
+        if state == .registered, var held = holdings {
+            let actions = held.retire(now: now)
+            holdings = held
+            return actions
+        }
         guard var current = exchange, state == .awaitingMessage2 || state == .awaitingMessage4, now >= current.deadline else { return [] }
         guard current.retransmits < configuration.retransmitLimit else {
             return fail(GroupKeyError.unexpected("no answer from the key server after \(current.retransmits) retransmissions"))
@@ -111,7 +116,7 @@ public struct GroupKeyPullClient: Phase2Initiator {
 
     public mutating func handle(datagram: [UInt8], header: ISAKMPHeader, under sa: Phase1SA?, from peer: EndpointAddress,
                                 now: EngineTime) -> [Action] {
-        if header.exchangeType == ISAKMPExchangeType.groupkeyPush { return receivePush(datagram, from: peer) }
+        if header.exchangeType == ISAKMPExchangeType.groupkeyPush { return receivePush(datagram, from: peer, now: now) }
         guard let current = exchange, let sa else {
             return [.log(LogEvent(.warning, "GDOI-GM-DROPPED", "\(peer): exchange \(header.exchangeType) with no phase-1 SA"))]
         }
@@ -238,12 +243,12 @@ public struct GroupKeyPullClient: Phase2Initiator {
 
     // MARK: GROUPKEY-PUSH
 
-    private mutating func receivePush(_ datagram: [UInt8], from peer: EndpointAddress) -> [Action] {
+    private mutating func receivePush(_ datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
         guard let current = holdings else {
             return [.log(LogEvent(.warning, "GDOI-PUSH-REFUSED", "\(peer): a push before registration"))]
         }
         do {
-            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: configuration.localAddress)
+            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: configuration.localAddress, now: now)
             holdings = outcome.holdings
             return outcome.actions + (outcome.acknowledgement.map { [.send(datagram: $0, to: peer)] } ?? [])
         } catch {

@@ -23,9 +23,10 @@ public struct GroupKeyPushReceiver: Sendable {
     }
 
     /// Processes a push; on success returns the new holdings, on failure counts and throws.
-    public mutating func receive(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+    public mutating func receive(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?,
+                                 now: EngineTime = .zero) throws -> Outcome {
         do {
-            let outcome = try Self.apply(datagram, holdings: holdings, memberAddress: memberAddress)
+            let outcome = try Self.apply(datagram, holdings: holdings, memberAddress: memberAddress, now: now)
             accepted += 1
             return outcome
         } catch let error as GroupKeyError {
@@ -37,7 +38,7 @@ public struct GroupKeyPushReceiver: Sendable {
         }
     }
 
-    static func apply(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+    static func apply(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?, now: EngineTime) throws -> Outcome {
         guard let kek = holdings.kek else { throw GroupKeyError.unexpected("a push before any KEK") }
         let message: ISAKMPMessage
         do { message = try ISAKMPMessage.parse(datagram) } catch { throw GroupKeyError.malformed("\(error)") }
@@ -77,22 +78,21 @@ public struct GroupKeyPushReceiver: Sendable {
         } catch {
             throw GroupKeyError.badSignature
         }
-        return try install(parsed.payloads, sequence: sequence.value, holdings: holdings, pushKEK: kek, memberAddress: memberAddress)
+        return try install(parsed.payloads, sequence: sequence.value, holdings: holdings, pushKEK: kek, memberAddress: memberAddress,
+                           now: now)
     }
 
     /// Applies a verified push to a copy of the holdings.
     static func install(_ payloads: [ISAKMPPayload], sequence: UInt32, holdings: GDOIMemberHoldings, pushKEK: GDOIMemberHoldings.KEK,
-                        memberAddress: [UInt8]?) throws -> Outcome {
+                        memberAddress: [UInt8]?, now: EngineTime) throws -> Outcome {
         var next = holdings
         var actions: [Action] = []
+        var deleted: [[UInt8]] = []
         for case .delete(let delete) in payloads {
             if delete.protocolID == 0 { continue }  // the KEK: replaced below or by its lifetime
             for spi in delete.spis {
                 let all = spi.allSatisfy { $0 == 0 }  // SPI 0: every SA of the protocol (RFC 6407 §5.9)
-                for tek in next.teks where all || tek.spi == spi {
-                    actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: tek.spi)))
-                }
-                next.teks.removeAll { all || $0.spi == spi }
+                deleted += next.teks.filter { all || $0.spi == spi }.map(\.spi)
             }
         }
         var newTEKs: [GDOIMemberHoldings.TEK] = []
@@ -126,6 +126,18 @@ public struct GroupKeyPushReceiver: Sendable {
             next.teks.append(tek)
         }
         if let newKEK { next.kek = newKEK }
+        // Deleted TEKs stay for inbound traffic until the deactivation delay has passed (RFC 5374
+        // §4.2.1); without one they go now. New TEKs named in the same push are not deleted.
+        let delay = Int64(next.deactivationDelay ?? 0) * 1000
+        for spi in deleted where !newTEKs.contains(where: { $0.spi == spi }) {
+            if delay > 0 {
+                next.retiring[spi] = now.milliseconds + delay
+            } else {
+                next.teks.removeAll { $0.spi == spi }
+                actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: spi)))
+            }
+        }
+        if let due = next.retiring.values.min() { actions.append(.scheduleTimer(GDOIMemberHoldings.retireTimer, at: EngineTime(milliseconds: due))) }
         next.sequence = sequence
         actions += next.installActions(for: newTEKs, kek: newKEK, sender: !next.senderIDs.isEmpty)
         var acknowledgement: [UInt8]?
