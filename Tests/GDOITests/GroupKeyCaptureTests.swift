@@ -40,7 +40,7 @@ struct GroupKeyCaptureTests {
         return header + body
     }
 
-    @Test("Every PULL message decrypts with the App. B IV chain computed here, the PUSH under the KEK IV; the frames parse")
+    @Test("Every PULL message decrypts with the App. B IV chain computed here and carries the HASH(n) of RFC 6407 §3.2 recomputed here; the PUSH decrypts under the KEK IV")
     func captureDecryptsIndependently() throws {
         let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup(unicast: true)])
         var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 61))
@@ -53,6 +53,7 @@ struct GroupKeyCaptureTests {
         let messageIDOctets = Array(run.transcript[0][20..<24])
         var iv = Array(try DigestAlgorithm.sha256.hash([pair.member.lastPhase1Block, messageIDOctets]).prefix(16))
         let cipher = try CBCCipher(.aes256, key: pair.member.encryptionKey)
+        var nonces: [[UInt8]] = []   // Ni_b, Nr_b as they appear
         for (index, message) in run.transcript.enumerated() {
             #expect(Array(message[20..<24]) == messageIDOctets)
             let ciphertext = Array(message[28...])
@@ -61,6 +62,17 @@ struct GroupKeyCaptureTests {
             let clear = Self.clearCopy(message, plaintext: plaintext)
             let parsed = try ISAKMPMessage.parse(clear)
             #expect(parsed.payloads.first?.type == ISAKMPPayloadType.hash)
+            // HASH(n) = prf(SKEYID_a, M-ID | [Ni_b | Nr_b ...] | everything after HASH up to the padding):
+            // HASH(1) no nonce data, HASH(2) Ni_b, HASH(3) and HASH(4) Ni_b | Nr_b.
+            let walked = PushFixtures.walk(plaintext, first: message[16])
+            let hashLength = walked[0].length
+            let rest = Array(plaintext[hashLength..<Self.chainEnd(plaintext, first: message[16])])
+            let prefix = Array(nonces.prefix(index == 0 ? 0 : index == 1 ? 1 : 2).joined())
+            let expected = try HMAC(.sha256).authenticationCode(key: pair.member.keys.skeyidA, parts: [messageIDOctets, prefix, rest])
+            #expect(Array(plaintext[4..<hashLength]) == expected, "HASH(\(index + 1))")
+            if let nonce = walked.first(where: { $0.type == ISAKMPPayloadType.nonce }) {
+                nonces.append(Array(plaintext[(nonce.offset + 4)..<(nonce.offset + nonce.length)]))
+            }
             frames += [Frame(name: "GROUPKEY-PULL message \(index + 1)", hex: Hex.encode(message)),
                        Frame(name: "GROUPKEY-PULL message \(index + 1) (decrypted copy)", hex: Hex.encode(clear))]
         }
