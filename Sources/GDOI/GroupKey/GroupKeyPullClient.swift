@@ -41,6 +41,8 @@ public struct GroupKeyPullClient: Phase2Initiator {
     public private(set) var holdings: GDOIMemberHoldings?
     public private(set) var pushes = GroupKeyPushReceiver()
     private var exchange: Exchange?
+    /// The address GROUPKEY-PUSH-ACKs name (RFC 8263 §3.4).
+    public private(set) var memberAddress: [UInt8]?
 
     static let retransmitTimer = TimerID("gdoi-pull-retransmit")
 
@@ -60,6 +62,7 @@ public struct GroupKeyPullClient: Phase2Initiator {
     public init(configuration: Configuration, random: some RandomSource = SystemRandom()) {
         self.configuration = configuration
         self.random = random
+        memberAddress = configuration.localAddress
     }
 
     public var isFinished: Bool {
@@ -82,6 +85,12 @@ public struct GroupKeyPullClient: Phase2Initiator {
             let datagram = try protection.seal(header: sa.phase2Header(exchangeType: ISAKMPExchangeType.groupkeyPull, messageID: messageID),
                                                body: body)
             exchange = Exchange(sa: sa, protection: protection, nonceInitiator: nonce)
+            // The PUSH-ACK ID is our address (RFC 8263 §3.4): as configured, else our phase-1
+            // identity when that is an address.
+            if memberAddress == nil, [ISAKMPIdentification.ipv4Address, 5].contains(sa.localIdentity.idType),
+               [4, 16].contains(sa.localIdentity.data.count) {
+                memberAddress = sa.localIdentity.data
+            }
             state = .awaitingMessage2
             return send(datagram, now: now)
         } catch {
@@ -248,7 +257,7 @@ public struct GroupKeyPullClient: Phase2Initiator {
             return [.log(LogEvent(.warning, "GDOI-PUSH-REFUSED", "\(peer): a push before registration"))]
         }
         do {
-            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: configuration.localAddress, now: now)
+            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: memberAddress, now: now)
             holdings = outcome.holdings
             return outcome.actions + (outcome.acknowledgement.map { [.send(datagram: $0, to: peer)] } ?? [])
         } catch {

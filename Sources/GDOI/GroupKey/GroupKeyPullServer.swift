@@ -17,6 +17,9 @@ public struct GroupKeyPullServer: Phase2Responder {
 
     /// How long a half-done exchange is kept (for retransmissions of messages 1 and 3).
     public static let exchangeLifetimeMilliseconds: Int64 = 60_000
+    /// Half-done exchanges kept at once: each costs a message-1 HASH check under an authenticated
+    /// phase-1 SA, but a bound keeps a misbehaving member from growing the table without end.
+    public static let maximumPendingExchanges = 10_000
     /// Length of Nr: within GDOI's 8..128 octets (RFC 6407 §5.8).
     public static let nonceLength = 32
 
@@ -67,6 +70,12 @@ public struct GroupKeyPullServer: Phase2Responder {
                 return actions
             } catch {
                 return [Self.log(.warning, "GDOI-PULL-REFUSED", "\(sa.peerAddress) message 3: \(error)")]
+            }
+        }
+        if exchanges.count >= Self.maximumPendingExchanges {
+            exchanges = exchanges.filter { $0.value.expires > now }
+            guard exchanges.count < Self.maximumPendingExchanges else {
+                return [Self.log(.warning, "GDOI-PULL-BUSY", "\(sa.peerAddress): \(exchanges.count) exchanges pending; message 1 dropped")]
             }
         }
         do {
