@@ -81,6 +81,11 @@ public struct GDOIMember: Sendable {
                     actions += fail(.peerRefused(notify: 0), reason: "the key server deleted the ISAKMP SA")
                 } else {
                     self.record = record
+                    // An error Notify while phase 2 is still running is the key server's refusal
+                    // (RFC 2408 §3.14.1; RFC 6407 §3.2): stop rather than wait for a timeout.
+                    if let error = result.errors.first, !(phase2?.isFinished ?? true) {
+                        actions += fail(.peerRefused(notify: error), reason: "\(ISAKMPNotifyName.of(error)) from \(peer)")
+                    }
                 }
                 return actions
             } catch {

@@ -45,8 +45,7 @@ public final class GatewayServer: Sendable {
         public var gdoiEnabled = true
         /// Accept legacy phase-1 suites from GDOI members (3DES, DH groups 2 and 5), each logged.
         public var gdoiAllowLegacy = false
-        /// The GROUPKEY-PULL responder; nil: GDOI members complete phase 1 and their
-        /// GROUPKEY-PULL is refused with a Notify.
+        /// The GROUPKEY-PULL responder; nil: a `GroupKeyPullServer` on the served directory.
         public var gdoiPhase2: (any Phase2Responder)?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
@@ -171,7 +170,8 @@ public final class GatewayServer: Sendable {
                 var phase1 = gdoiPhase1
                 phase1.localEndpoint = firstBound
                 phase1.identity = .address(firstBound)
-                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: configuration.gdoiPhase2))
+                let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)
+                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: pull))
             }
             driver.startHousekeeping(every: .milliseconds(configuration.housekeepingIntervalMilliseconds))
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
@@ -183,19 +183,33 @@ public final class GatewayServer: Sendable {
 
     /// Phase 1 for GDOI members: the default PSK suites (and legacy ones if allowed). Main Mode
     /// must choose the key before the member's identity is known (RFC 2409 §5.4), so the groups'
-    /// pre-shared key (the first group's, when several have one) is the fallback key.
+    /// pre-shared key (the first group's, when several have one) is the fallback key. With an RSA
+    /// `credential` the RSA-signature suites are offered too: our certificate and key, the groups'
+    /// member trust anchors, and the configured identity (which the certificate must name).
     static func gdoiPhase1Configuration(_ configuration: Configuration, directory: GroupDirectory) -> Phase1Configuration {
-        let psk = directory.snapshot.lazy.compactMap(\.secrets.preSharedKey).first
+        let groups = directory.snapshot
+        let psk = groups.lazy.compactMap(\.secrets.preSharedKey).first
         var proposals = Phase1Proposal.defaults(authentication: .preSharedKey)
         if configuration.gdoiAllowLegacy {
             proposals += [Phase1Proposal(cipher: .tripleDES, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
                           Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
                           Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1536, authentication: .preSharedKey)]
         }
+        var credentials = Phase1Credentials(fallbackPreSharedKey: psk)
+        var certificateIdentity: ISAKMPIdentification?
+        if let credential = configuration.credential, case .rsa = credential.key.kind, let certificate = credential.certificates.first {
+            proposals += Phase1Proposal.defaults(authentication: .rsaSignature)
+            credentials.signingKey = credential.key
+            credentials.certificate = certificate
+            credentials.trustStore = groups.lazy.compactMap(\.secrets.memberTrustAnchors).first
+            // IKEv2 and IPsec DOI share the ID type numbers used here (FQDN 2, USER_FQDN 3, DER_ASN1_DN 9, KEY_ID 11).
+            certificateIdentity = ISAKMPIdentification(idType: configuration.identity.idType, data: configuration.identity.data)
+        }
         let placeholder = EndpointAddress.ipv4(127, 0, 0, 1, port: 848)
-        return Phase1Configuration(proposals: proposals, allowLegacy: configuration.gdoiAllowLegacy,
-                                   identity: .address(placeholder),
-                                   credentials: Phase1Credentials(fallbackPreSharedKey: psk), localEndpoint: placeholder)
+        var phase1 = Phase1Configuration(proposals: proposals, allowLegacy: configuration.gdoiAllowLegacy,
+                                         identity: .address(placeholder), credentials: credentials, localEndpoint: placeholder)
+        phase1.certificateIdentity = certificateIdentity
+        return phase1
     }
 
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,

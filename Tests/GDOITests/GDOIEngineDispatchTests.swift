@@ -89,18 +89,28 @@ struct GDOIEngineDispatchTests {
         #expect(serverLog.ticks >= 1 && memberLog.ticks >= 1)
     }
 
-    @Test("The member is not finished while phase 2 is not")
+    @Test("The member is not finished while phase 2 is not; a key server with no responder refuses and the member stops")
     func notFinishedWithoutAnswer() throws {
         let memberLog = Phase2CallLog()
         var harness = Phase1Fixtures.harness(member: Phase1Fixtures.memberConfiguration(proposals: [Self.suite]),
                                              server: Phase1Fixtures.serverConfiguration(proposals: [Self.suite]),
                                              phase2Initiator: OneShotPhase2Initiator(log: memberLog))
+        // Phase 1's six messages pass; the key server's answer to the GROUPKEY-PULL is lost.
+        harness.network = { from, _, bytes in
+            from == Phase1Fixtures.serverAddress && (try? ISAKMPMessage.parse(bytes))?.header.exchangeType == ISAKMPExchangeType.informational
+                ? [] : [bytes]
+        }
         Phase1Fixtures.run(&harness)
         #expect(harness.left.phase1 != nil)
         #expect(!harness.left.isFinished)
         // With no responder the key server refuses GROUPKEY-PULL with a protected Notify.
         #expect(harness.right.statistics.phase2Refused == 1)
-        #expect(Phase1Fixtures.logCodes(harness.leftActions).contains("GDOI-NOTIFY"))
+        let refusal = try #require(harness.rightActions.compactMap { if case .send(let d, _) = $0 { return d } else { return nil } }.last)
+        harness.network = { _, _, bytes in [bytes] }
+        harness.pumpFromRight([.send(datagram: refusal, to: Phase1Fixtures.memberAddress)])
+        #expect(harness.left.isFinished)
+        #expect(harness.left.failure == .peerRefused(notify: ISAKMPNotifyType.noProposalChosen))
+        #expect(harness.left.phase1 != nil, "the ISAKMP SA itself stays")
     }
 
     @Test("GROUPKEY-PUSH (33) under any cookies goes to the member's phase-2 side with no phase-1 SA")

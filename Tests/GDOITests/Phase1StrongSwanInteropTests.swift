@@ -4,8 +4,10 @@ import Testing
 /// strongSwan's charon, an IKEv1 implementation nobody here wrote, completes phase 1 against
 /// `groupkey serve` on loopback (scripts/interop/strongswan-ikev1-mainmode.sh): `swanctl
 /// --list-sas` must show the ISAKMP SA ESTABLISHED, and again after the Quick Mode it then tries
-/// has been refused. Runs where charon, swanctl and root are available (CI); skips, saying why,
-/// elsewhere.
+/// has been refused; and with RSA signatures and certificates both ways
+/// (scripts/interop/strongswan-ikev1-rsa.sh); and our initiator against charon as responder
+/// (scripts/interop/strongswan-ikev1-responder.sh). Runs where charon, swanctl and root are available
+/// (CI); skips, saying why, elsewhere.
 @Suite("Phase1 strongSwan interop", .serialized)
 struct Phase1StrongSwanInteropTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -32,10 +34,10 @@ struct Phase1StrongSwanInteropTests {
         return nil
     }
 
-    static func run(mode: String, port: Int) throws -> (status: Int32, output: String) {
+    static func run(_ script: String = "strongswan-ikev1-mainmode.sh", mode: String, port: Int) throws -> (status: Int32, output: String) {
         let binary = try #require(locateBinary())
         let process = Process()
-        process.executableURL = packageRoot.appendingPathComponent("scripts/interop/strongswan-ikev1-mainmode.sh")
+        process.executableURL = packageRoot.appendingPathComponent("scripts/interop/\(script)")
         process.arguments = [binary.path, String(port)]
         process.currentDirectoryURL = packageRoot
         var environment = ProcessInfo.processInfo.environment
@@ -61,5 +63,34 @@ struct Phase1StrongSwanInteropTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("ESTABLISHED, IKEv1"))
         #expect(result.output.contains("NO_PROPOSAL_CHOSEN"))
+    }
+
+    @Test("strongSwan IKEv1 initiator: Main and Aggressive Mode with RSA signatures and certificates reach ESTABLISHED",
+          arguments: [("main", 18851), ("aggressive", 18852)])
+    func establishesWithCertificates(mode: String, port: Int) throws {
+        if let reason = Self.skipReason() {
+            print("Phase1 strongSwan RSA interop (\(mode)) skipped: \(reason)")
+            return
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else {
+            print("Phase1 strongSwan RSA interop (\(mode)) skipped: /usr/bin/openssl not installed (it makes the test PKI)")
+            return
+        }
+        let result = try Self.run("strongswan-ikev1-rsa.sh", mode: mode, port: port)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("authentication of 'gcks.example' with RSA_EMSA_PKCS1_NULL successful"))
+        #expect(result.output.contains("ESTABLISHED, IKEv1"))
+    }
+
+    @Test("Our initiator (member join --protocol gdoi) against strongSwan as responder: ESTABLISHED, charon's Notify verified",
+          arguments: [("main", 18860), ("aggressive", 18862)])
+    func ourInitiatorAgainstCharon(mode: String, port: Int) throws {
+        if let reason = Self.skipReason() {
+            print("Phase1 strongSwan responder interop (\(mode)) skipped: \(reason)")
+            return
+        }
+        let result = try Self.run("strongswan-ikev1-responder.sh", mode: mode, port: port)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("ESTABLISHED, IKEv1"))
     }
 }

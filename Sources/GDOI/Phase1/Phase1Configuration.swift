@@ -115,6 +115,9 @@ public struct Phase1Configuration: Sendable {
     public var allowLegacy: Bool
     /// Our identity (RFC 2407 §4.6.2). For PSK in Main Mode peers usually expect our address.
     public var identity: ISAKMPIdentification
+    /// Our identity when we authenticate with an RSA signature: peers check it against our
+    /// certificate (subject or subjectAltName). Nil: `identity`.
+    public var certificateIdentity: ISAKMPIdentification?
     public var credentials: Phase1Credentials
     /// The address and port we receive on: hashed into NAT-D (RFC 3947 §3.2).
     public var localEndpoint: EndpointAddress
@@ -143,6 +146,11 @@ public struct Phase1Configuration: Sendable {
         self.retransmission = retransmission
         self.natTraversal = natTraversal
         self.doi = doi
+    }
+
+    /// The identity we send for a suite's authentication method.
+    func localIdentity(for proposal: Phase1Proposal?) -> ISAKMPIdentification {
+        proposal?.authentication == .rsaSignature ? (certificateIdentity ?? identity) : identity
     }
 
     /// The configured proposals this configuration may use (supported, legacy only if allowed).

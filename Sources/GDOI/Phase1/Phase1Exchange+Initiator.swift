@@ -28,9 +28,9 @@ extension Phase1Exchange {
         if mode == .aggressive {
             exchange.proposal = first
             try exchange.generateOurHalf(method: try exchange.keyExchangeMethod(first), configuration: configuration, random: random)
-            exchange.identityInitiatorBody = try identityBody(configuration.identity)
+            exchange.identityInitiatorBody = try identityBody(configuration.localIdentity(for: first))
             payloads += [.keyExchange(data: exchange.publicValueInitiator), .nonce(data: exchange.nonceInitiator),
-                         .identification(configuration.identity)]
+                         .identification(configuration.localIdentity(for: first))]
             if first.authentication == .rsaSignature {
                 payloads.append(.certificateRequest(ISAKMPCertificate(encoding: CertificateEncoding.x509Signature, data: [])))
             }
@@ -63,9 +63,7 @@ extension Phase1Exchange {
     /// Main Mode message 2 -> 3.
     private mutating func answerSA(_ message: ISAKMPMessage, configuration: Phase1Configuration,
                                    random: any RandomSource) throws -> Phase1Outcome {
-        do { try GDOIExchangeRules.check(header: message.header, payloads: message.payloads, offsets: message.payloadOffsets, message: 2) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, message.payloads, message.payloadOffsets, message: 2)
         guard message.header.responderCookie != 0 else { throw GDOIError.malformed("Main Mode message 2 without a responder cookie") }
         guard case .securityAssociation(let answer)? = message.payloads.first(where: {
             if case .securityAssociation = $0 { return true } else { return false }
@@ -95,9 +93,7 @@ extension Phase1Exchange {
     private mutating func answerKeyExchange(_ message: ISAKMPMessage, configuration: Phase1Configuration,
                                             now: EngineTime) throws -> Phase1Outcome {
         guard !message.header.isEncrypted else { throw GDOIError.unexpectedMessage("Main Mode message 4 is never encrypted") }
-        do { try GDOIExchangeRules.check(header: message.header, payloads: message.payloads, offsets: message.payloadOffsets, message: 4) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, message.payloads, message.payloadOffsets, message: 4)
         guard let proposal else { throw GDOIError.internal("no suite") }
         let (ke, nonce) = try Self.keyExchangeAndNonce(message.payloads, method: try keyExchangeMethod(proposal))
         publicValueResponder = ke
@@ -106,8 +102,9 @@ extension Phase1Exchange {
         try deriveKeys(secret: try secret(preSharedKey: psk))
         var outcome = Phase1Outcome()
         outcome.logs += try checkNATDiscovery(message.payloads, localEndpoint: configuration.localEndpoint)
-        var payloads: [ISAKMPPayload] = [.identification(configuration.identity)]
-        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.identity), configuration: configuration)
+        let ourIdentity = configuration.localIdentity(for: proposal)
+        var payloads: [ISAKMPPayload] = [.identification(ourIdentity)]
+        payloads += try authenticationPayloads(identityBody: try Self.identityBody(ourIdentity), configuration: configuration)
         guard let material else { throw GDOIError.internal("no keys") }
         let sealed = try material.protection.seal(header: header(), payloads: payloads, iv: iv)
         iv = sealed.lastBlock
@@ -121,9 +118,7 @@ extension Phase1Exchange {
                                          now: EngineTime) throws -> Phase1Outcome {
         guard let material else { throw GDOIError.internal("no keys") }
         let opened = try material.protection.open(message, iv: iv)
-        do { try GDOIExchangeRules.check(header: message.header, payloads: opened.payloads, offsets: opened.offsets, message: 6) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, opened.payloads, opened.offsets, message: 6)
         guard let (idIndex, identity) = Self.identification(opened.payloads), let idBody = opened.body(idIndex) else {
             throw GDOIError.malformed("ID missing")
         }
@@ -139,9 +134,7 @@ extension Phase1Exchange {
     /// Aggressive Mode message 2 -> 3: the SA is established once message 3 is sent.
     private mutating func finishAggressiveMode(_ message: ISAKMPMessage, datagram: [UInt8], configuration: Phase1Configuration,
                                                now: EngineTime) throws -> Phase1Outcome {
-        do { try GDOIExchangeRules.check(header: message.header, payloads: message.payloads, offsets: message.payloadOffsets, message: 2) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, message.payloads, message.payloadOffsets, message: 2)
         guard message.header.responderCookie != 0 else { throw GDOIError.malformed("Aggressive Mode message 2 without a responder cookie") }
         guard case .securityAssociation(let answer)? = message.payloads.first(where: {
             if case .securityAssociation = $0 { return true } else { return false }

@@ -20,9 +20,7 @@ extension Phase1Exchange {
                         configuration: Phase1Configuration, random: any RandomSource,
                         now: EngineTime) throws -> (Phase1Exchange, Phase1Outcome) {
         let mode: Phase1Mode = message.header.exchangeType == ISAKMPExchangeType.aggressive ? .aggressive : .main
-        do { try GDOIExchangeRules.check(header: message.header, payloads: message.payloads, offsets: message.payloadOffsets, message: 1) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, message.payloads, message.payloadOffsets, message: 1)
         guard let saIndex = message.payloads.firstIndex(where: { if case .securityAssociation = $0 { return true } else { return false } }),
               case .securityAssociation(let offer) = message.payloads[saIndex],
               let saBody = RawPayloads.body(in: datagram, at: message.payloadOffsets[saIndex]) else {
@@ -82,9 +80,9 @@ extension Phase1Exchange {
             preSharedKey = configuration.credentials.preSharedKey(forIdentity: identity.data)
         }
         try deriveKeys(secret: try secret(preSharedKey: preSharedKey))
-        let ourIdentityBody = try Self.identityBody(configuration.identity)
+        let ourIdentityBody = try Self.identityBody(configuration.localIdentity(for: proposal))
         var payloads: [ISAKMPPayload] = [.securityAssociation(selection.reply), .keyExchange(data: publicValueResponder),
-                                         .nonce(data: nonceResponder), .identification(configuration.identity)]
+                                         .nonce(data: nonceResponder), .identification(configuration.localIdentity(for: proposal))]
         payloads += try authenticationPayloads(identityBody: ourIdentityBody, configuration: configuration)
         payloads += vendorPayloads
         if peerSupportsNATTraversal { payloads += try natDiscoveryPayloads(localEndpoint: configuration.localEndpoint) }
@@ -134,9 +132,7 @@ extension Phase1Exchange {
     private mutating func respondToKeyExchange(_ message: ISAKMPMessage, configuration: Phase1Configuration,
                                                random: any RandomSource) throws -> Phase1Outcome {
         guard !message.header.isEncrypted else { throw GDOIError.unexpectedMessage("Main Mode message 3 is never encrypted") }
-        do { try GDOIExchangeRules.check(header: message.header, payloads: message.payloads, offsets: message.payloadOffsets, message: 3) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, message.payloads, message.payloadOffsets, message: 3)
         guard let proposal else { throw GDOIError.internal("no suite") }
         let method = try keyExchangeMethod(proposal)
         let (ke, nonce) = try Self.keyExchangeAndNonce(message.payloads, method: method)
@@ -169,15 +165,14 @@ extension Phase1Exchange {
                                             now: EngineTime) throws -> Phase1Outcome {
         guard let material else { throw GDOIError.internal("no keys") }
         let opened = try material.protection.open(message, iv: iv)
-        do { try GDOIExchangeRules.check(header: message.header, payloads: opened.payloads, offsets: opened.offsets, message: 5) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, opened.payloads, opened.offsets, message: 5)
         guard let (idIndex, identity) = Self.identification(opened.payloads), let idBody = opened.body(idIndex) else {
             throw GDOIError.malformed("ID missing")
         }
         try verifyPeerAuthentication(opened.payloads, identity: identity, identityBody: idBody, configuration: configuration, now: now)
-        var payloads: [ISAKMPPayload] = [.identification(configuration.identity)]
-        payloads += try authenticationPayloads(identityBody: try Self.identityBody(configuration.identity), configuration: configuration)
+        let ourIdentity = configuration.localIdentity(for: proposal)
+        var payloads: [ISAKMPPayload] = [.identification(ourIdentity)]
+        payloads += try authenticationPayloads(identityBody: try Self.identityBody(ourIdentity), configuration: configuration)
         let sealed = try material.protection.seal(header: header(), payloads: payloads, iv: opened.lastBlock)
         iv = sealed.lastBlock
         lastPhase1Block = sealed.lastBlock
@@ -203,9 +198,7 @@ extension Phase1Exchange {
             // Nothing was encrypted in phase 1: phase 2 IVs start from the phase-1 IV (App. B).
             lastPhase1Block = material.initialIV
         }
-        do { try GDOIExchangeRules.check(header: message.header, payloads: payloads, offsets: offsets, message: 3) } catch {
-            throw GDOIError.malformed("\(error)")
-        }
+        try Self.checkRules(message.header, payloads, offsets, message: 3)
         try verifyPeerAuthentication(payloads, identity: identity, identityBody: identityInitiatorBody,
                                      configuration: configuration, now: now)
         var outcome = Phase1Outcome()

@@ -76,7 +76,7 @@ struct Phase1Exchange: Sendable {
         return Phase1SA(initiatorCookie: cookieInitiator, responderCookie: cookieResponder, role: role,
                         cipher: proposal.cipher, hash: material.prf.digest, prf: material.prf, keys: material.keys,
                         encryptionKey: material.protection.key, lastPhase1Block: lastPhase1Block,
-                        localIdentity: configuration.identity, peerIdentity: peerIdentity, peerCredential: peerCredential,
+                        localIdentity: configuration.localIdentity(for: proposal), peerIdentity: peerIdentity, peerCredential: peerCredential,
                         peerAddress: peer, usesNonESPMarker: peer.port == 4500 || natDetected,
                         establishedAtMilliseconds: now.milliseconds, lifetimeSeconds: proposal.lifetimeSeconds)
     }
@@ -97,6 +97,13 @@ struct Phase1Exchange: Sendable {
             throw GDOIError.malformed("nonce of \(nonce.count) octets (RFC 2409 §5: 8 to 256)")
         }
         return (ke, nonce)
+    }
+
+    /// The exchange's payload rules for message `message` (GDOIExchangeRules), as a GDOIError.
+    static func checkRules(_ header: ISAKMPHeader, _ payloads: [ISAKMPPayload], _ offsets: [Int], message: Int) throws {
+        do { try GDOIExchangeRules.check(header: header, payloads: payloads, offsets: offsets, message: message) } catch {
+            throw GDOIError.malformed("\(error)")
+        }
     }
 
     static func vendorIDs(_ payloads: [ISAKMPPayload]) -> [[UInt8]] {
