@@ -23,10 +23,11 @@ enum GroupKeyFixtures {
     /// `lkh` adds an 8-member key tree; `authorizedFQDNs` an authorization list; `unicast` makes the
     /// rekey unicast (so the KEK asks for RFC 8263 acks).
     static func demoGroup(random: some RandomSource = DeterministicRandom(seed: 7), lkh: Bool = false,
-                          authorizedFQDNs: [String] = [], unicast: Bool = false) throws -> GroupState {
+                          authorizedFQDNs: [String] = [], unicast: Bool = false, activationDelay: UInt32? = nil) throws -> GroupState {
         var definition = try PolicyReader.decode(DemoPolicyText.xml).groups[0]
         if lkh { definition.lkh = LKHParameters(maximumMembers: 8) }
         if unicast { definition.rekey?.transport = .unicast }
+        if let activationDelay { definition.timing.activationDelay = activationDelay }
         definition.authorization = authorizedFQDNs.map { .member(MemberIdentity(kind: .fqdn, value: $0)) }
         return try GroupState(definition: definition,
                               secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey, rekeySigningKey: signingKey()),

@@ -80,6 +80,27 @@ struct GroupKeyPushRekeyTests {
         #expect(member.holdings?.teks.map(\.spi) == [fresh.spi])
     }
 
+    @Test("A sender installs a pushed TEK inbound at once and for sending after the 10 s activation delay")
+    func activationDelayForSenders() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup(activationDelay: 10)])
+        var member = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 1, senderIDs: 1)
+        #expect(member.holdings?.activationDelay == 10)
+        let group = directory.snapshot[0]
+        let fresh = PushFixtures.newTEK(like: group.dataSecuritySAs[0], spi: [0, 4, 0, 1], fill: 0x44)
+        let kek = try #require(try GroupKeyPushBuilder.currentKEK(of: group))
+        let push = try GroupKeyPushBuilder().build(GDOIPushContent(group: group.name, teks: [fresh], sequence: 1), group: group,
+                                                   encryptingUnder: kek)
+        func installs(_ actions: [Action]) -> [SAInstallation] {
+            actions.compactMap { if case .installSA(let sa) = $0 { return sa } else { return nil } }
+        }
+        let now = try PushFixtures.deliver(push, to: &member)   // at t = 5 s
+        #expect(installs(now).map(\.direction) == [.inbound])
+        #expect(member.tick(now: EngineTime(milliseconds: 14_999)).isEmpty)
+        let later = member.tick(now: EngineTime(milliseconds: 15_000))
+        #expect(installs(later).map(\.direction) == [.both])
+        #expect(installs(later).first?.keyMaterial == fresh.keyMaterial)
+    }
+
     @Test("A KEK rollover push replaces the KEK; the next push, under the new KEK, is accepted too")
     func kekRollover() throws {
         let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup()])

@@ -137,9 +137,17 @@ public struct GroupKeyPushReceiver: Sendable {
                 actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: spi)))
             }
         }
-        if let due = next.retiring.values.min() { actions.append(.scheduleTimer(GDOIMemberHoldings.retireTimer, at: EngineTime(milliseconds: due))) }
+        // A sender installs new TEKs inbound at once and sends on them after the activation delay.
+        let sender = !next.senderIDs.isEmpty
+        let activation = Int64(next.activationDelay ?? 0) * 1000
+        if sender && activation > 0 {
+            for tek in newTEKs { next.activating[tek.spi] = now.milliseconds + activation }
+            actions += next.installActions(for: newTEKs, kek: newKEK, sender: false)
+        } else {
+            actions += next.installActions(for: newTEKs, kek: newKEK, sender: sender)
+        }
+        actions += next.scheduleNextChange()
         next.sequence = sequence
-        actions += next.installActions(for: newTEKs, kek: newKEK, sender: !next.senderIDs.isEmpty)
         var acknowledgement: [UInt8]?
         if let requested = pushKEK.ackRequested, let type = GroupKeyPushAck.AckType(rawValue: requested), let memberAddress {
             let base: SecretBytes
