@@ -259,6 +259,24 @@ struct GroupKeyPushRefusalTests {
         #expect(setup.member.pushes.accepted == 2)
     }
 
+    @Test("A push under cookies that are not the KEK's, and a push from another group's key server, are refused")
+    func wrongKEK() throws {
+        var setup = try Self.setup()
+        var push = try setup.push(sequence: 1)
+        push[3] ^= 0x01   // the Initiator Cookie no longer names the KEK held
+        try Self.expectRefused(push, setup: &setup, code: "GROUPKEY-UNEXPECTED")
+        // Another group state (other KEK, same openssl signing key): its push does not decrypt here.
+        let other = try GroupKeyFixtures.demoGroup(random: DeterministicRandom(seed: 99))
+        let otherKEK = try #require(try GroupKeyPushBuilder.currentKEK(of: other))
+        var foreign = try GroupKeyPushBuilder().build(GDOIPushContent(group: other.name, deletedTEKSPIs: [[1, 1, 1, 1]], sequence: 9),
+                                                      group: other, encryptingUnder: otherKEK)
+        foreign.replaceSubrange(0..<16, with: setup.kek.spi)   // even under the right cookies
+        let before = setup.member.holdings
+        _ = try PushFixtures.deliver(foreign, to: &setup.member)
+        #expect(setup.member.holdings == before)
+        #expect(setup.member.pushes.accepted == 0)
+    }
+
     @Test("Truncated pushes are refused, state unchanged")
     func truncated() throws {
         var setup = try Self.setup()
@@ -293,6 +311,13 @@ struct GroupKeyPushEvictionTests {
         let push = try GroupKeyPushBuilder().build(content, group: group, encryptingUnder: oldKEK)
         let newKEK = try GroupKeyPushBuilder.kekAfter(content, group: group, current: oldKEK)
         #expect(newKEK.key == eviction.newRoot.key)
+        // The push's SA KEK names LKH as KEK_MANAGEMENT_ALGORITHM (RFC 6407 §5.3.1; never in a PULL).
+        let plaintext = try CBCCipher(.aes256, key: oldKEK.key).decrypt(Array(push[28...]), iv: oldKEK.iv, aad: [UInt8]())
+        let parsed = try ISAKMPMessage.parsePayloads(plaintext: plaintext, header: try GroupKeyFixtures.header(push))
+        let sak = parsed.payloads.compactMap { payload -> SAKEKPayload? in
+            if case .groupSecurityAssociation(let sa) = payload { return sa.kek } else { return nil }
+        }.first
+        #expect(sak?.attributes.first { $0.type == GDOIKEKAttributeType.managementAlgorithm }?.integerValue == 1)
 
         let evictedBefore = members[1].holdings
         for index in members.indices { _ = try PushFixtures.deliver(push, to: &members[index]) }
