@@ -205,6 +205,11 @@ public struct GroupKeyPullClient: Phase2Initiator {
         if let policy = current.pendingKEK {
             if let lkh = keys.packets.first(where: { $0.kdType == GDOIKeyDownloadType.lkh }), let array = lkh.secret(1) {
                 do { lkhKeys = try LKHDownloadArray.decode(array).keys } catch { throw GroupKeyError.malformed("LKH_DOWNLOAD_ARRAY: \(error)") }
+                // Every LKH key is IV | key of the KEK algorithm (RFC 6407 §5.6.3.1).
+                let expected = policy.algorithm.parameters.ivLength + policy.algorithm.parameters.keyLength
+                guard lkhKeys.allSatisfy({ $0.keyData.count == expected }) else {
+                    throw GroupKeyError.unacceptablePolicy("LKH key data is not \(expected) octets (IV | key)")
+                }
             }
             let packet = keys.packets.first { $0.kdType == GDOIKeyDownloadType.kek }
             // The last LKH key is the group KEK (RFC 6407 §3.3); a KEK packet must then carry the same key.
