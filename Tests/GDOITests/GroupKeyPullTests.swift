@@ -72,6 +72,24 @@ struct GroupKeyPullBackToBackTests {
         #expect(client.holdings?.teks.first?.lifetimeSeconds == 2600)
     }
 
+    @Test("GDOI and G-IKEv2 admissions share one Sender-ID space and one key tree; a GDOI member registering again keeps its leaf")
+    func sharedSenderIDsAndTree() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup(lkh: true)])
+        // What the G-IKEv2 engine does for its member (GCKSResponder+Admission): GroupState.admit.
+        let gikev2 = try directory.withGroup(named: "demo-1001") { (state) throws(GroupStateError) in
+            try state.admit(member: "id2:gikev2.example", senderIDCount: 1, random: DeterministicRandom(seed: 30))
+        }
+        #expect(gikev2.senderIDs == [0])
+        let first = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 1, senderIDs: 2)
+        #expect(first.holdings?.senderIDs == [1, 2])
+        // One tree: the GDOI member's root (its KEK) is the root the G-IKEv2 member holds.
+        #expect(first.holdings?.lkhKeys.last?.keyHandle == gikev2.keyPath.last?.serial)
+        let again = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 2, senderIDs: 1)
+        #expect(again.holdings?.lkhKeys.first?.keyHandle == first.holdings?.lkhKeys.first?.keyHandle)
+        #expect(again.holdings?.senderIDs == [3])   // fresh Sender-IDs on every registration (RFC 6407 §3.5)
+        #expect(directory.snapshot[0].members == ["id2:gikev2.example", "id2:gm1.example"])
+    }
+
     @Test("HASH(1) computed independently from RFC 6407 §3.2 over bytes decrypted with the RFC 2409 App. B IV")
     func hash1Independent() throws {
         let pair = try GroupKeyFixtures.phase1Pair()
