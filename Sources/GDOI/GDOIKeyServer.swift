@@ -48,8 +48,11 @@ public struct GDOIKeyServer: Sendable {
     public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
         statistics.datagramsReceived += 1
         let message: ISAKMPMessage
-        do { message = try ISAKMPMessage.parse(datagram) } catch {
-            return drop("malformed ISAKMP datagram from \(peer): \(error)")
+        do {
+            message = try ISAKMPMessage.parse(datagram)
+            try Phase1Exchange.checkHeader(message.header)
+        } catch {
+            return drop("malformed ISAKMP datagram from \(peer): \(error)") + scheduleNextTimer(now: now)
         }
         let header = message.header
         var actions: [Action]
@@ -125,6 +128,10 @@ public struct GDOIKeyServer: Sendable {
             statistics.retransmissionsAnswered += 1
             return exchange.lastResponse.map { .send(datagram: $0, to: peer) }
         }
+        guard exchanges.count < configuration.maximumHalfOpen else {
+            statistics.halfOpenRefused += 1
+            return drop("phase 1 from \(peer) refused: \(exchanges.count) negotiations already unfinished")
+        }
         do {
             let (exchange, outcome) = try Phase1Exchange.respond(toFirst: message, datagram: datagram, from: peer,
                                                                  configuration: configuration, random: random, now: now)
@@ -184,9 +191,8 @@ public struct GDOIKeyServer: Sendable {
 
     private mutating func removeExchange(_ cookies: CookiePair) {
         guard let exchange = exchanges.removeValue(forKey: cookies) else { return }
-        exchangeByInitiator[InitiatorKey(cookie: cookies.initiator, peer: exchange.peer)] = nil
-        // The peer may have floated: drop any entry that still points at these cookies.
-        exchangeByInitiator = exchangeByInitiator.filter { !($0.key.cookie == cookies.initiator && $0.value == cookies.responder) }
+        // Indexed under the address message 1 came from, whatever the peer floated to since.
+        exchangeByInitiator[InitiatorKey(cookie: cookies.initiator, peer: exchange.firstPeer ?? exchange.peer)] = nil
     }
 
     // MARK: Under an established SA
@@ -284,6 +290,7 @@ public struct GDOIKeyServerStatistics: Sendable, Equatable {
     public var phase1Failures = 0
     public var authenticationFailures = 0
     public var phase2Refused = 0
+    public var halfOpenRefused = 0
     public init() {}
 }
 

@@ -57,7 +57,10 @@ public struct GDOIMember: Sendable {
 
     public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
         let message: ISAKMPMessage
-        do { message = try ISAKMPMessage.parse(datagram) } catch {
+        do {
+            message = try ISAKMPMessage.parse(datagram)
+            try Phase1Exchange.checkHeader(message.header)
+        } catch {
             return [.log(LogEvent(.warning, "GDOI-DROPPED", "malformed ISAKMP datagram from \(peer): \(error)"))]
         }
         let header = message.header

@@ -25,7 +25,9 @@ struct Phase1ExchangeTests {
         Suite(proposal: Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .modp1536, authentication: .preSharedKey), legacy: true),
     ]
 
-    static func expectSameSA(_ harness: Phase1Fixtures.Harness, suite: Phase1Proposal) throws {
+    static func expectSameSA(_ harness: Phase1Fixtures.Harness, suite: Phase1Proposal,
+                             memberIdentity: ISAKMPIdentification = Phase1Fixtures.memberIdentity,
+                             serverIdentity: ISAKMPIdentification = .address(Phase1Fixtures.serverAddress)) throws {
         let member = try #require(harness.left.phase1, "member established phase 1")
         #expect(harness.right.establishedCount == 1)
         let server = try #require(harness.right.phase1SA(CookiePair(member)))
@@ -40,8 +42,8 @@ struct Phase1ExchangeTests {
         #expect(member.cipher == suite.cipher && server.cipher == suite.cipher)
         #expect(member.prf == PseudorandomFunction(ikev1: suite.hash))
         #expect(member.lifetimeSeconds == suite.lifetimeSeconds)
-        #expect(server.peerIdentity == Phase1Fixtures.memberIdentity)
-        #expect(member.peerIdentity == .address(Phase1Fixtures.serverAddress))
+        #expect(server.peerIdentity == memberIdentity)
+        #expect(member.peerIdentity == serverIdentity)
     }
 
     @Test("Main Mode with a pre-shared key", arguments: pskSuites)
@@ -78,18 +80,31 @@ struct Phase1ExchangeTests {
         #expect(harness.delivered.allSatisfy { $0.bytes[18] == ISAKMPExchangeType.aggressive })
     }
 
+    static let certificateName = ISAKMPIdentification.fqdn("gcks.example")
+
+    /// Both ends use the test PKI's RSA certificate (subjectAltName gcks.example) and send that name.
+    static func rsaHarness(mode: Phase1Mode, serverTrustsRoot: Bool = true,
+                           memberIdentity: ISAKMPIdentification = certificateName) throws -> Phase1Fixtures.Harness {
+        let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .modp2048, authentication: .rsaSignature)
+        var member = Phase1Fixtures.memberConfiguration(proposals: [suite], credentials: try Phase1Fixtures.rsaCredentials())
+        member.certificateIdentity = memberIdentity
+        var server = Phase1Fixtures.serverConfiguration(proposals: [suite],
+                                                        credentials: try Phase1Fixtures.rsaCredentials(trustRoot: serverTrustsRoot))
+        server.certificateIdentity = certificateName
+        var harness = Phase1Fixtures.harness(member: member, server: server, mode: mode, start: Phase1Fixtures.certificateEra)
+        Phase1Fixtures.run(&harness)
+        return harness
+    }
+
     @Test("Main and Aggressive Mode with RSA signatures and certificates", arguments: [Phase1Mode.main, .aggressive])
     func rsaSignatures(_ mode: Phase1Mode) throws {
         let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .modp2048, authentication: .rsaSignature)
-        var harness = Phase1Fixtures.harness(
-            member: Phase1Fixtures.memberConfiguration(proposals: [suite], credentials: try Phase1Fixtures.rsaCredentials()),
-            server: Phase1Fixtures.serverConfiguration(proposals: [suite], credentials: try Phase1Fixtures.rsaCredentials()),
-            mode: mode, start: Phase1Fixtures.certificateEra)
-        Phase1Fixtures.run(&harness)
-        try Self.expectSameSA(harness, suite: suite)
+        let harness = try Self.rsaHarness(mode: mode)
+        try Self.expectSameSA(harness, suite: suite, memberIdentity: Self.certificateName, serverIdentity: Self.certificateName)
         let server = try #require(harness.right.phase1SAs.first)
         #expect(server.peerCredential == .certificate(subject: try Certificate(pem: Phase1TestPKI.rsaCertificate).subject))
-        // CERT and SIG went on the wire (inside the encrypted messages for Main Mode).
+        // The initiator's identity for PSK suites stays its configured one.
+        #expect(harness.left.configuration.identity == Phase1Fixtures.memberIdentity)
         if mode == .aggressive {
             let message2 = try ISAKMPMessage.parse(harness.delivered[1].bytes)
             #expect(message2.payloads.contains { if case .signature = $0 { return true } else { return false } })
@@ -99,14 +114,18 @@ struct Phase1ExchangeTests {
 
     @Test("A certificate that does not chain to our anchors gives no SA")
     func untrustedCertificate() throws {
-        let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .modp2048, authentication: .rsaSignature)
-        var harness = Phase1Fixtures.harness(
-            member: Phase1Fixtures.memberConfiguration(proposals: [suite], credentials: try Phase1Fixtures.rsaCredentials()),
-            server: Phase1Fixtures.serverConfiguration(proposals: [suite], credentials: try Phase1Fixtures.rsaCredentials(trustRoot: false)),
-            start: Phase1Fixtures.certificateEra)
-        Phase1Fixtures.run(&harness)
+        let harness = try Self.rsaHarness(mode: .main, serverTrustsRoot: false)
         #expect(harness.right.establishedCount == 0)
         #expect(harness.left.phase1 == nil)
+        #expect(harness.right.statistics.authenticationFailures == 1)
+    }
+
+    @Test("An ID the certificate does not name gives no SA (RFC 4945 §3.1)", arguments: [Phase1Mode.main, .aggressive])
+    func unboundIdentity(_ mode: Phase1Mode) throws {
+        let harness = try Self.rsaHarness(mode: mode, memberIdentity: .fqdn("someone-else.example"))
+        #expect(harness.right.establishedCount == 0)
+        // Aggressive Mode ends with the initiator's message 3, so only the key server can refuse there.
+        #expect((harness.left.phase1 == nil) == (mode == .main))
         #expect(harness.right.statistics.authenticationFailures == 1)
     }
 

@@ -188,4 +188,21 @@ struct Phase1NegativeTests {
         _ = harness.left.handle(datagram: message6, from: Phase1Fixtures.serverAddress, now: harness.clock.now)
         #expect(harness.left.phase1 != nil)
     }
+
+    @Test("Past the half-open limit new first messages are dropped until the unfinished ones expire")
+    func halfOpenLimit() throws {
+        var configuration = Phase1Fixtures.serverConfiguration(proposals: [Self.suite])
+        configuration.maximumHalfOpen = 2
+        var server = GDOIKeyServer(configuration: configuration, random: DeterministicRandom())
+        var answered = 0
+        for index in 0..<3 {
+            var member = GDOIMember(configuration: Phase1Fixtures.memberConfiguration(proposals: [Self.suite]),
+                                    server: Phase1Fixtures.serverAddress, random: DeterministicRandom(seed: UInt8(index + 20)))
+            let first = try #require(Phase1Fixtures.datagrams(member.start(now: .zero)).first)
+            answered += Phase1Fixtures.datagrams(server.handle(datagram: first, from: Phase1Fixtures.memberAddress, now: .zero)).count
+        }
+        #expect(answered == 2 && server.halfOpenCount == 2 && server.statistics.halfOpenRefused == 1)
+        _ = server.tick(now: EngineTime(milliseconds: 30_000))
+        #expect(server.halfOpenCount == 0)
+    }
 }

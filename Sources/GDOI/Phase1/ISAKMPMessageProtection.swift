@@ -20,6 +20,8 @@ public struct ISAKMPMessageProtection: Sendable {
     /// The datagram with `payloads` encrypted under `iv`, and the last ciphertext block.
     public func seal(header: ISAKMPHeader, payloads: [ISAKMPPayload], iv: [UInt8]) throws -> (datagram: [UInt8], lastBlock: [UInt8]) {
         var plaintext = try ISAKMPMessage.serializePayloads(payloads)
+        // Zero octets to the next block boundary and no more (App. B allows any amount; strongSwan
+        // adds a whole block to an aligned chain). Less padding is less that no HASH covers.
         let remainder = plaintext.count % blockSize
         if remainder != 0 { plaintext += [UInt8](repeating: 0, count: blockSize - remainder) }
         let cipher = try CBCCipher(algorithm, key: key)

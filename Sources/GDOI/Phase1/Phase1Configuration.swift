@@ -129,6 +129,9 @@ public struct Phase1Configuration: Sendable {
     public var retransmission: RetransmissionSchedule
     /// Answer NAT-T (RFC 3947) when the peer sends its vendor ID.
     public var natTraversal: Bool
+    /// Responder: at most this many unfinished negotiations; more first messages are dropped
+    /// (ISAKMP has no stateless cookie, so this bounds what a flood of message 1 can hold).
+    public var maximumHalfOpen = 10_000
     /// The DOI of the phase-1 SA payload an initiator sends: GDOI (2) by default (RFC 6407 §2.1).
     public var doi: UInt32
 

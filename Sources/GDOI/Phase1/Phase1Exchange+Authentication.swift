@@ -66,11 +66,32 @@ extension Phase1Exchange {
                 _ = try trust.verify(leaf, intermediates: intermediates, at: now.date)
                 try IKEv1RSASignature.verify(signature, hash: expected, with: try leaf.publicKey)
                 peerCredential = .certificate(subject: leaf.subject)
+                // The ID is what authorization lists match, so it must be one the certificate names.
+                guard Self.isBound(identity, to: leaf) else {
+                    throw GDOIError.authenticationFailed("ID \(identity.displayString) is not a subjectAltName of \(leaf.subject)")
+                }
+            } catch let error as GDOIError {
+                throw error
             } catch {
                 throw GDOIError.authenticationFailed("certificate or SIG from \(peer): \(error)")
             }
         }
         peerIdentity = identity
+    }
+
+    /// RFC 4945 §3.1 binding of the ID payload to the certificate, for the ID types groupkey accepts
+    /// with certificates: ID_FQDN to a dNSName, ID_USER_FQDN to an rfc822Name, ID_IPV4_ADDR /
+    /// ID_IPV6_ADDR to an iPAddress subjectAltName (the G-IKEv2 engine binds alike).
+    static func isBound(_ identity: ISAKMPIdentification, to certificate: Certificate) -> Bool {
+        let text = String(decoding: identity.data, as: UTF8.self).lowercased()
+        return certificate.subjectAltNames.contains { name in
+            switch (identity.idType, name) {
+            case (ISAKMPIdentification.fqdn, .dns(let dns)): return dns.lowercased() == text
+            case (3, .email(let email)): return email.lowercased() == text
+            case (ISAKMPIdentification.ipv4Address, .ipAddress(let octets)), (5, .ipAddress(let octets)): return octets == identity.data
+            default: return false
+            }
+        }
     }
 
     /// NAT-D payloads: first the hash of where the packet goes, then of where it comes from (RFC 3947 §3.2).

@@ -32,6 +32,7 @@ extension Phase1Exchange {
         var exchange = Phase1Exchange(role: .responder, mode: mode, cookieInitiator: message.header.initiatorCookie.bigEndianOctets,
                                       cookieResponder: cookie, peer: peer, createdAt: now,
                                       state: mode == .main ? .answeredSA : .answeredAggressive, doi: offer.doi)
+        exchange.firstPeer = peer
         exchange.proposal = selection.proposal
         exchange.saInitiatorBody = saBody
         let vendorIDs = vendorIDs(message.payloads)

@@ -26,6 +26,8 @@ struct Phase1Exchange: Sendable {
     var cookieResponder: [UInt8]
     /// Where the peer's messages come from (it may float to port 4500, RFC 3947 §4).
     var peer: EndpointAddress
+    /// Where message 1 came from: the responder's index of exchanges by initiator cookie uses it.
+    var firstPeer: EndpointAddress?
     let createdAt: EngineTime
     var state: State
     /// DOI of the phase-1 SA payload: 2 (GDOI members, RFC 6407 §2.1) or 1 (IPsec DOI peers).
@@ -97,6 +99,18 @@ struct Phase1Exchange: Sendable {
             throw GDOIError.malformed("nonce of \(nonce.count) octets (RFC 2409 §5: 8 to 256)")
         }
         return (ke, nonce)
+    }
+
+    /// Header fields no HASH covers, checked before anything else (RFC 2408 §3.1, §5.1): minor
+    /// version 0 ("SHOULD NOT accept" a larger one), and no flag but E and C (the
+    /// Authentication-Only flag is never used by IKEv1/GDOI, the other bits are reserved).
+    static func checkHeader(_ header: ISAKMPHeader) throws {
+        guard header.minorVersion == 0 else {
+            throw GDOIError.malformed("ISAKMP minor version \(header.minorVersion) (RFC 2408 §3.1)")
+        }
+        guard header.flags & ~(ISAKMPHeader.encryptionFlag | ISAKMPHeader.commitFlag) == 0 else {
+            throw GDOIError.malformed("ISAKMP flags 0x\(String(header.flags, radix: 16)) (INVALID-FLAGS, RFC 2408 §5.1)")
+        }
     }
 
     /// The exchange's payload rules for message `message` (GDOIExchangeRules), as a GDOIError.
