@@ -7,6 +7,7 @@ import GroupKeyTestSupport
 import GroupPolicy
 import GroupState
 import LKH
+import WireCore
 
 /// Groups, phase-1 SAs and a back-to-back driver for the GROUPKEY-PULL/PUSH tests. Phase-1 SAs are
 /// built directly from fixed keys, so no test waits for Main Mode.
@@ -22,10 +23,11 @@ enum GroupKeyFixtures {
     /// `lkh` adds an 8-member key tree; `authorizedFQDNs` an authorization list; `unicast` makes the
     /// rekey unicast (so the KEK asks for RFC 8263 acks).
     static func demoGroup(random: some RandomSource = DeterministicRandom(seed: 7), lkh: Bool = false,
-                          authorizedFQDNs: [String] = [], unicast: Bool = false) throws -> GroupState {
+                          authorizedFQDNs: [String] = [], unicast: Bool = false, activationDelay: UInt32? = nil) throws -> GroupState {
         var definition = try PolicyReader.decode(DemoPolicyText.xml).groups[0]
         if lkh { definition.lkh = LKHParameters(maximumMembers: 8) }
         if unicast { definition.rekey?.transport = .unicast }
+        if let activationDelay { definition.timing.activationDelay = activationDelay }
         definition.authorization = authorizedFQDNs.map { .member(MemberIdentity(kind: .fqdn, value: $0)) }
         return try GroupState(definition: definition,
                               secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey, rekeySigningKey: signingKey()),
@@ -64,7 +66,11 @@ enum GroupKeyFixtures {
         actions.compactMap { if case .log(let event) = $0 { return event.code } else { return nil } }
     }
 
-    static func header(_ datagram: [UInt8]) throws -> ISAKMPHeader { try ISAKMPMessage.parse(datagram).header }
+    /// The header as the transport reads it to route a datagram (the rest is the engine's to judge).
+    static func header(_ datagram: [UInt8]) throws -> ISAKMPHeader {
+        var reader = WireReader(bytes: datagram, context: "ISAKMP header")
+        return try ISAKMPHeader.read(from: &reader)
+    }
 
     /// Runs a GROUPKEY-PULL between a client and the server until neither has anything to send.
     /// Returns every datagram in order (member's first) and every action of each side.

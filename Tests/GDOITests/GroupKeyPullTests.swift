@@ -3,6 +3,7 @@ import GDOI
 import GDOIWire
 import GroupKeyCrypto
 import GroupKeyTestSupport
+import GroupPolicy
 import GroupState
 import LKH
 import Testing
@@ -56,9 +57,37 @@ struct GroupKeyPullBackToBackTests {
         let holdings = try #require(client.holdings)
         let tree = try #require(directory.snapshot.first?.keyTree)
         let path = try tree.path(of: LKHMemberID("id2:gm1.example"))
-        #expect(holdings.lkhKeys.map(\.lkhID) == path.map(\.position.rawValue))
+        #expect(holdings.lkhKeys.map(\.lkhID) == path.map { UInt16(exactly: $0.position.rawValue) })
         #expect(holdings.lkhKeys.map(\.keyHandle) == path.map(\.serial))
         #expect(holdings.kek?.key.key == tree.root.key)
+    }
+
+    @Test("A member joining 1000 s into a TEK's life gets what is left of it (SA Life Duration 2600 of 3600 s)")
+    func lateJoinerGetsRemainingLifetime() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup()])
+        var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 46))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001), random: DeterministicRandom(seed: 97))
+        try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair(),
+                                     now: EngineTime(milliseconds: 1_000_000))
+        #expect(client.holdings?.teks.first?.lifetimeSeconds == 2600)
+    }
+
+    @Test("GDOI and G-IKEv2 admissions share one Sender-ID space and one key tree; a GDOI member registering again keeps its leaf")
+    func sharedSenderIDsAndTree() throws {
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup(lkh: true)])
+        // What the G-IKEv2 engine does for its member (GCKSResponder+Admission): GroupState.admit.
+        let gikev2 = try directory.withGroup(named: "demo-1001") { (state) throws(GroupStateError) in
+            try state.admit(member: "id2:gikev2.example", senderIDCount: 1, random: DeterministicRandom(seed: 30))
+        }
+        #expect(gikev2.senderIDs == [0])
+        let first = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 1, senderIDs: 2)
+        #expect(first.holdings?.senderIDs == [1, 2])
+        // One tree: the GDOI member's root (its KEK) is the root the G-IKEv2 member holds.
+        #expect(first.holdings?.lkhKeys.last?.keyHandle == gikev2.keyPath.last?.serial)
+        let again = try GroupKeyFixtures.registeredMember(directory: directory, member: "gm1.example", seed: 2, senderIDs: 1)
+        #expect(again.holdings?.lkhKeys.first?.keyHandle == first.holdings?.lkhKeys.first?.keyHandle)
+        #expect(again.holdings?.senderIDs == [3])   // fresh Sender-IDs on every registration (RFC 6407 §3.5)
+        #expect(directory.snapshot[0].members == ["id2:gikev2.example", "id2:gm1.example"])
     }
 
     @Test("HASH(1) computed independently from RFC 6407 §3.2 over bytes decrypted with the RFC 2409 App. B IV")
@@ -128,6 +157,20 @@ struct GroupKeyPullErrorTests {
         let run = try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
         #expect(GroupKeyFixtures.logCodes(run.serverActions).contains("GDOI-PULL-UNKNOWN-GROUP"))
         #expect(try GroupKeyFixtures.header(run.transcript[1]).exchangeType == ISAKMPExchangeType.informational)
+        #expect(client.state == .failed(.refused(notify: 18)))
+        #expect(directory.snapshot[0].members.isEmpty)
+    }
+
+    @Test("A group that does not serve GDOI is unknown to GDOI members")
+    func groupWithoutGDOI() throws {
+        var state = try GroupKeyFixtures.demoGroup()
+        var definition = state.definition
+        definition.protocols = ServedProtocols(gdoi: false, gikev2: true)
+        state = try GroupState(definition: definition, secrets: state.secrets, random: DeterministicRandom(seed: 8))
+        let directory = GroupDirectory(groups: [state])
+        var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 45))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001), random: DeterministicRandom(seed: 96))
+        try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
         #expect(client.state == .failed(.refused(notify: 18)))
         #expect(directory.snapshot[0].members.isEmpty)
     }

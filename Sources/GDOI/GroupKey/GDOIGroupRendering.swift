@@ -20,9 +20,12 @@ enum GDOIGroupRendering {
     static let ackKEKSHA256: UInt16 = 1
 
     /// SA (SAK, GAP, SATs) of GROUPKEY-PULL message 2 or a GROUPKEY-PUSH.
-    static func securityAssociation(group: GroupState, teks: [DataSecuritySA], rekey: RekeySA?, inPush: Bool) throws -> GDOISecurityAssociation {
+    /// `nowMilliseconds` turns each TEK's lifetime into what is left of it, so a member joining late
+    /// expires the TEK with everyone else (RFC 6407 §5.5.1.1: SA Life Duration).
+    static func securityAssociation(group: GroupState, teks: [DataSecuritySA], rekey: RekeySA?, inPush: Bool,
+                                    nowMilliseconds: Int64? = nil) throws -> GDOISecurityAssociation {
         GDOISecurityAssociation(kek: try rekey.map { try kekPayload($0, group: group, inPush: inPush) },
-                                groupPolicy: groupPolicy(group), teks: try teks.map(tekPayload))
+                                groupPolicy: groupPolicy(group), teks: try teks.map { try tekPayload($0, nowMilliseconds: nowMilliseconds) })
     }
 
     static func groupPolicy(_ group: GroupState) -> GroupAssociatedPolicy? {
@@ -35,15 +38,20 @@ enum GDOIGroupRendering {
 
     /// SA TEK for ESP (RFC 6407 §5.5.1): GDOI_PROTO_IPSEC_ESP (1), the IPsec DOI transform ID and
     /// attributes, the same SPI G-IKEv2 members get.
-    static func tekPayload(_ sa: DataSecuritySA) throws -> SATEKPayload {
+    static func tekPayload(_ sa: DataSecuritySA, nowMilliseconds: Int64? = nil) throws -> SATEKPayload {
         let policy = sa.policy
+        var lifetime = policy.lifetimeSeconds
+        if let now = nowMilliseconds {
+            let elapsed = max(0, now - sa.createdAtMilliseconds) / 1000
+            lifetime = UInt32(max(1, Int64(policy.lifetimeSeconds) - elapsed))
+        }
         guard policy.securityProtocol == .esp, let encryption = policy.encryption,
               let transform = AlgorithmCatalog.entry(encryption).gdoiTEK else {
             throw GroupKeyError.cannotBuild("data-security SA \(policy.name) has no GDOI ESP transform")
         }
         var attributes: [DataAttribute] = [
             .tv(saLifeType, lifeTypeSeconds),
-            .tlv(saLifeDuration, Phase2Hash.bigEndian(policy.lifetimeSeconds)),
+            .tlv(saLifeDuration, Phase2Hash.bigEndian(lifetime)),
             // Encapsulation Mode: 1 Tunnel, 2 Transport (RFC 2407 §4.5).
             .tv(encapsulationMode, policy.mode == .tunnel ? 1 : 2),
         ]
@@ -139,11 +147,19 @@ enum GDOIGroupRendering {
     /// (RFC 6407 §5.6.3.1). LKH ID = tree position, Key Handle = the key's serial.
     static func lkhDownloadPacket(path: [LKHNodeKey], kekSPI: [UInt8], algorithm: CBCCipher.Algorithm) throws -> GDOIKeyPacket {
         let keys = try path.map { node in
-            LKHKey(lkhID: node.position.rawValue, keyType: UInt8(GDOIKEKAlgorithm.aes.rawValue), keyHandle: node.serial,
+            LKHKey(lkhID: try lkhID(node.position), keyType: UInt8(GDOIKEKAlgorithm.aes.rawValue), keyHandle: node.serial,
                    keyData: try GDOIKEKKey.nodeKeyData(node, blockSize: algorithm.parameters.blockSize))
         }
         return GDOIKeyPacket(kdType: GDOIKeyDownloadType.lkh, spi: kekSPI,
                              attributes: [.secret(type: 1, value: LKHDownloadArray(keys: keys).encoded())])
+    }
+
+    /// GDOI's LKH ID is 16 bits (RFC 6407 §5.6.3.1): a tree position beyond it cannot be named.
+    static func lkhID(_ position: LKHPosition) throws -> UInt16 {
+        guard let id = UInt16(exactly: position.rawValue) else {
+            throw GroupKeyError.cannotBuild("LKH position \(position.rawValue) does not fit GDOI's 16-bit LKH ID")
+        }
+        return id
     }
 
     /// SID key packet (RFC 6407 §5.6.4): no SPI, NUMBER_OF_SID_BITS, one SID_VALUE (4 octets) per ID.

@@ -51,8 +51,40 @@ public struct GDOIMemberHoldings: Sendable, Equatable {
     public var senderIDBits: UInt16?
     public var activationDelay: UInt16?
     public var deactivationDelay: UInt16?
+    /// TEKs a push deleted, kept for inbound traffic until the deactivation delay has passed
+    /// (RFC 5374 §4.2.1; RFC 6407 §5.4.2): SPI → engine time (ms) of removal.
+    public var retiring: [[UInt8]: Int64] = [:]
+    /// New TEKs a sender receives only inbound until the activation delay has passed, then for
+    /// sending too (RFC 5374 §4.2.1; RFC 6407 §5.4.1): SPI → engine time (ms) of activation.
+    public var activating: [[UInt8]: Int64] = [:]
 
     public var groupName: String { String(group) }
+
+    static let retireTimer = TimerID("gdoi-tek-retire")
+
+    /// Activates the TEKs whose activation delay has passed and removes those whose deactivation
+    /// delay has; schedules the next such moment.
+    mutating func retire(now: EngineTime) -> [Action] {
+        func due(_ table: [[UInt8]: Int64]) -> [[UInt8]] {
+            table.filter { $0.value <= now.milliseconds }.map(\.key).sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        let activated = due(activating), retired = due(retiring)
+        for spi in activated { activating[spi] = nil }
+        var actions = installActions(for: teks.filter { activated.contains($0.spi) }, kek: nil, sender: true)
+        for spi in retired {
+            retiring[spi] = nil
+            teks.removeAll { $0.spi == spi }
+            actions.append(.removeSA(SAReference(group: groupName, kind: .esp, spi: spi)))
+        }
+        if !(activated.isEmpty && retired.isEmpty) { actions += scheduleNextChange() }
+        return actions
+    }
+
+    /// The timer for the next activation or removal, if any is pending.
+    func scheduleNextChange() -> [Action] {
+        guard let next = (Array(retiring.values) + Array(activating.values)).min() else { return [] }
+        return [.scheduleTimer(Self.retireTimer, at: EngineTime(milliseconds: next))]
+    }
 
     /// The TEK with this SPI.
     public func tek(spi: [UInt8]) -> TEK? { teks.first { $0.spi == spi } }

@@ -41,6 +41,8 @@ public struct GroupKeyPullClient: Phase2Initiator {
     public private(set) var holdings: GDOIMemberHoldings?
     public private(set) var pushes = GroupKeyPushReceiver()
     private var exchange: Exchange?
+    /// The address GROUPKEY-PUSH-ACKs name (RFC 8263 §3.4).
+    public private(set) var memberAddress: [UInt8]?
 
     static let retransmitTimer = TimerID("gdoi-pull-retransmit")
 
@@ -60,6 +62,7 @@ public struct GroupKeyPullClient: Phase2Initiator {
     public init(configuration: Configuration, random: some RandomSource = SystemRandom()) {
         self.configuration = configuration
         self.random = random
+        memberAddress = configuration.localAddress
     }
 
     public var isFinished: Bool {
@@ -82,6 +85,12 @@ public struct GroupKeyPullClient: Phase2Initiator {
             let datagram = try protection.seal(header: sa.phase2Header(exchangeType: ISAKMPExchangeType.groupkeyPull, messageID: messageID),
                                                body: body)
             exchange = Exchange(sa: sa, protection: protection, nonceInitiator: nonce)
+            // The PUSH-ACK ID is our address (RFC 8263 §3.4): as configured, else our phase-1
+            // identity when that is an address.
+            if memberAddress == nil, [ISAKMPIdentification.ipv4Address, 5].contains(sa.localIdentity.idType),
+               [4, 16].contains(sa.localIdentity.data.count) {
+                memberAddress = sa.localIdentity.data
+            }
             state = .awaitingMessage2
             return send(datagram, now: now)
         } catch {
@@ -99,6 +108,11 @@ public struct GroupKeyPullClient: Phase2Initiator {
     }
 
     public mutating func tick(now: EngineTime) -> [Action] {
+        if state == .registered, var held = holdings {
+            let actions = held.retire(now: now)
+            holdings = held
+            return actions
+        }
         guard var current = exchange, state == .awaitingMessage2 || state == .awaitingMessage4, now >= current.deadline else { return [] }
         guard current.retransmits < configuration.retransmitLimit else {
             return fail(GroupKeyError.unexpected("no answer from the key server after \(current.retransmits) retransmissions"))
@@ -111,7 +125,7 @@ public struct GroupKeyPullClient: Phase2Initiator {
 
     public mutating func handle(datagram: [UInt8], header: ISAKMPHeader, under sa: Phase1SA?, from peer: EndpointAddress,
                                 now: EngineTime) -> [Action] {
-        if header.exchangeType == ISAKMPExchangeType.groupkeyPush { return receivePush(datagram, from: peer) }
+        if header.exchangeType == ISAKMPExchangeType.groupkeyPush { return receivePush(datagram, from: peer, now: now) }
         guard let current = exchange, let sa else {
             return [.log(LogEvent(.warning, "GDOI-GM-DROPPED", "\(peer): exchange \(header.exchangeType) with no phase-1 SA"))]
         }
@@ -191,6 +205,11 @@ public struct GroupKeyPullClient: Phase2Initiator {
         if let policy = current.pendingKEK {
             if let lkh = keys.packets.first(where: { $0.kdType == GDOIKeyDownloadType.lkh }), let array = lkh.secret(1) {
                 do { lkhKeys = try LKHDownloadArray.decode(array).keys } catch { throw GroupKeyError.malformed("LKH_DOWNLOAD_ARRAY: \(error)") }
+                // Every LKH key is IV | key of the KEK algorithm (RFC 6407 §5.6.3.1).
+                let expected = policy.algorithm.parameters.ivLength + policy.algorithm.parameters.keyLength
+                guard lkhKeys.allSatisfy({ $0.keyData.count == expected }) else {
+                    throw GroupKeyError.unacceptablePolicy("LKH key data is not \(expected) octets (IV | key)")
+                }
             }
             let packet = keys.packets.first { $0.kdType == GDOIKeyDownloadType.kek }
             // The last LKH key is the group KEK (RFC 6407 §3.3); a KEK packet must then carry the same key.
@@ -238,12 +257,12 @@ public struct GroupKeyPullClient: Phase2Initiator {
 
     // MARK: GROUPKEY-PUSH
 
-    private mutating func receivePush(_ datagram: [UInt8], from peer: EndpointAddress) -> [Action] {
+    private mutating func receivePush(_ datagram: [UInt8], from peer: EndpointAddress, now: EngineTime) -> [Action] {
         guard let current = holdings else {
             return [.log(LogEvent(.warning, "GDOI-PUSH-REFUSED", "\(peer): a push before registration"))]
         }
         do {
-            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: configuration.localAddress)
+            let outcome = try pushes.receive(datagram, holdings: current, memberAddress: memberAddress, now: now)
             holdings = outcome.holdings
             return outcome.actions + (outcome.acknowledgement.map { [.send(datagram: $0, to: peer)] } ?? [])
         } catch {

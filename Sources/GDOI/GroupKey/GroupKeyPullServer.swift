@@ -17,6 +17,9 @@ public struct GroupKeyPullServer: Phase2Responder {
 
     /// How long a half-done exchange is kept (for retransmissions of messages 1 and 3).
     public static let exchangeLifetimeMilliseconds: Int64 = 60_000
+    /// Half-done exchanges kept at once: each costs a message-1 HASH check under an authenticated
+    /// phase-1 SA, but a bound keeps a misbehaving member from growing the table without end.
+    public static let maximumPendingExchanges = 10_000
     /// Length of Nr: within GDOI's 8..128 octets (RFC 6407 §5.8).
     public static let nonceLength = 32
 
@@ -69,6 +72,12 @@ public struct GroupKeyPullServer: Phase2Responder {
                 return [Self.log(.warning, "GDOI-PULL-REFUSED", "\(sa.peerAddress) message 3: \(error)")]
             }
         }
+        if exchanges.count >= Self.maximumPendingExchanges {
+            exchanges = exchanges.filter { $0.value.expires > now }
+            guard exchanges.count < Self.maximumPendingExchanges else {
+                return [Self.log(.warning, "GDOI-PULL-BUSY", "\(sa.peerAddress): \(exchanges.count) exchanges pending; message 1 dropped")]
+            }
+        }
         do {
             return try handleMessage1(datagram, header: header, key: key, sa: sa, now: now)
         } catch {
@@ -95,8 +104,9 @@ public struct GroupKeyPullServer: Phase2Responder {
         guard case .nonce(let nonceI) = opened.payloads[1], case .identification(let groupID) = opened.payloads[2] else {
             throw GroupKeyError.malformed("message 1 is not HASH, Ni, ID")
         }
+        // A group that does not serve GDOI is unknown to GDOI members (its policy's protocols).
         guard let groupName = Self.groupName(of: groupID, in: directory),
-              let group = directory.snapshot.first(where: { $0.name == groupName }) else {
+              let group = directory.snapshot.first(where: { $0.name == groupName }), group.definition.protocols.gdoi else {
             return try refuse(Phase2Notification.invalidIDInformation, sa: sa, code: "GDOI-PULL-UNKNOWN-GROUP",
                               why: "ID type \(groupID.idType) with \(groupID.data.count) octets names no group")
         }
@@ -109,7 +119,7 @@ public struct GroupKeyPullServer: Phase2Responder {
         }
         let nonceR = try random.bytes(Self.nonceLength)
         let groupSA = try GDOIGroupRendering.securityAssociation(group: group, teks: group.dataSecuritySAs, rekey: group.rekeySA,
-                                                                 inPush: false)
+                                                                 inPush: false, nowMilliseconds: now.milliseconds)
         // HASH(2) = prf(SKEYID_a, M-ID | Ni_b | Nr | SA).
         let body = try Phase2Hash.chain(sa: sa, messageID: header.messageID, nonces: [nonceI],
                                         rest: [.nonce(data: nonceR), .groupSecurityAssociation(groupSA)])

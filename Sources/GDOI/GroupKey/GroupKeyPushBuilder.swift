@@ -24,7 +24,9 @@ public struct GroupKeyPushBuilder: Sendable {
     /// else the new Rekey SA's key, or the current KEK.
     public static func kekAfter(_ content: GDOIPushContent, group: GroupState, current: GDOIKEKKey) throws -> GDOIKEKKey {
         if let eviction = content.lkhUpdate, let rekey = content.newKEK ?? group.rekeySA {
-            return try GDOIKEKKey.current(rekey: rekey, root: eviction.newRoot)
+            let next = try GDOIKEKKey.current(rekey: rekey, root: eviction.newRoot)
+            // Without a new Rekey SA the eviction keeps the KEK's SPI and replaces only its key.
+            return content.newKEK == nil ? GDOIKEKKey(spi: current.spi, algorithm: next.algorithm, key: next.key, iv: next.iv) : next
         }
         if let rekey = content.newKEK { return try GDOIKEKKey.current(rekey: rekey, root: group.keyTree?.root) }
         return current
@@ -48,11 +50,14 @@ public struct GroupKeyPushBuilder: Sendable {
         let kekChanges = content.newKEK != nil || content.lkhUpdate != nil
         if kekChanges || !content.teks.isEmpty {
             let sakSource = content.newKEK ?? rekey
-            payloads.append(.groupSecurityAssociation(try GDOIGroupRendering.securityAssociation(
-                group: group, teks: content.teks, rekey: kekChanges ? sakSource : nil, inPush: true)))
+            var groupSA = try GDOIGroupRendering.securityAssociation(group: group, teks: content.teks,
+                                                                     rekey: kekChanges ? sakSource : nil, inPush: true)
+            // The SA KEK names the KEK members will hold: a new Rekey SA's SPI, else the current one.
+            groupSA.kek?.spi = content.newKEK?.spi ?? kek.spi
+            payloads.append(.groupSecurityAssociation(groupSA))
             var packets = content.teks.map(GDOIGroupRendering.tekKeyPacket)
             if let eviction = content.lkhUpdate {
-                packets.append(try lkhUpdatePacket(eviction, spi: sakSource.spi, algorithm: kek.algorithm))
+                packets.append(try lkhUpdatePacket(eviction, spi: content.newKEK?.spi ?? kek.spi, algorithm: kek.algorithm))
             } else if let newKEK = content.newKEK {
                 let next = try GDOIKEKKey.current(rekey: newKEK, root: group.keyTree?.root)
                 packets.append(GDOIGroupRendering.kekKeyPacket(next, publicKey: newKEK.signingPublicKey))
@@ -115,11 +120,11 @@ public struct GroupKeyPushBuilder: Sendable {
                 let cipher = try CBCCipher(algorithm, key: previous.key)
                 let clear = try GDOIKEKKey.nodeKeyData(node, blockSize: blockSize)
                 var sealed = try cipher.encrypt(clear, iv: try GDOIKEKKey.derivedIV(for: previous.key, blockSize: blockSize), aad: [UInt8]())
-                keys.append(LKHKey(lkhID: node.position.rawValue, keyType: keyType, keyHandle: node.serial,
+                keys.append(LKHKey(lkhID: try GDOIGroupRendering.lkhID(node.position), keyType: keyType, keyHandle: node.serial,
                                    keyData: SecretBytes(consuming: &sealed)))
                 previous = node
             }
-            let array = LKHUpdateArray(lkhID: chain.startingKey.position.rawValue, keyHandle: chain.startingKey.serial, keys: keys)
+            let array = LKHUpdateArray(lkhID: try GDOIGroupRendering.lkhID(chain.startingKey.position), keyHandle: chain.startingKey.serial, keys: keys)
             return .secret(type: 2, value: array.encoded())
         }
         return GDOIKeyPacket(kdType: GDOIKeyDownloadType.lkh, spi: spi, attributes: arrays)

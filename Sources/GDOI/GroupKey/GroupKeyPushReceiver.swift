@@ -23,9 +23,10 @@ public struct GroupKeyPushReceiver: Sendable {
     }
 
     /// Processes a push; on success returns the new holdings, on failure counts and throws.
-    public mutating func receive(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+    public mutating func receive(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?,
+                                 now: EngineTime = .zero) throws -> Outcome {
         do {
-            let outcome = try Self.apply(datagram, holdings: holdings, memberAddress: memberAddress)
+            let outcome = try Self.apply(datagram, holdings: holdings, memberAddress: memberAddress, now: now)
             accepted += 1
             return outcome
         } catch let error as GroupKeyError {
@@ -37,7 +38,7 @@ public struct GroupKeyPushReceiver: Sendable {
         }
     }
 
-    static func apply(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?) throws -> Outcome {
+    static func apply(_ datagram: [UInt8], holdings: GDOIMemberHoldings, memberAddress: [UInt8]?, now: EngineTime) throws -> Outcome {
         guard let kek = holdings.kek else { throw GroupKeyError.unexpected("a push before any KEK") }
         let message: ISAKMPMessage
         do { message = try ISAKMPMessage.parse(datagram) } catch { throw GroupKeyError.malformed("\(error)") }
@@ -77,22 +78,21 @@ public struct GroupKeyPushReceiver: Sendable {
         } catch {
             throw GroupKeyError.badSignature
         }
-        return try install(parsed.payloads, sequence: sequence.value, holdings: holdings, pushKEK: kek, memberAddress: memberAddress)
+        return try install(parsed.payloads, sequence: sequence.value, holdings: holdings, pushKEK: kek, memberAddress: memberAddress,
+                           now: now)
     }
 
     /// Applies a verified push to a copy of the holdings.
     static func install(_ payloads: [ISAKMPPayload], sequence: UInt32, holdings: GDOIMemberHoldings, pushKEK: GDOIMemberHoldings.KEK,
-                        memberAddress: [UInt8]?) throws -> Outcome {
+                        memberAddress: [UInt8]?, now: EngineTime) throws -> Outcome {
         var next = holdings
         var actions: [Action] = []
+        var deleted: [[UInt8]] = []
         for case .delete(let delete) in payloads {
             if delete.protocolID == 0 { continue }  // the KEK: replaced below or by its lifetime
             for spi in delete.spis {
                 let all = spi.allSatisfy { $0 == 0 }  // SPI 0: every SA of the protocol (RFC 6407 §5.9)
-                for tek in next.teks where all || tek.spi == spi {
-                    actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: tek.spi)))
-                }
-                next.teks.removeAll { all || $0.spi == spi }
+                deleted += next.teks.filter { all || $0.spi == spi }.map(\.spi)
             }
         }
         var newTEKs: [GDOIMemberHoldings.TEK] = []
@@ -126,8 +126,28 @@ public struct GroupKeyPushReceiver: Sendable {
             next.teks.append(tek)
         }
         if let newKEK { next.kek = newKEK }
+        // Deleted TEKs stay for inbound traffic until the deactivation delay has passed (RFC 5374
+        // §4.2.1); without one they go now. New TEKs named in the same push are not deleted.
+        let delay = Int64(next.deactivationDelay ?? 0) * 1000
+        for spi in deleted where !newTEKs.contains(where: { $0.spi == spi }) {
+            if delay > 0 {
+                next.retiring[spi] = now.milliseconds + delay
+            } else {
+                next.teks.removeAll { $0.spi == spi }
+                actions.append(.removeSA(SAReference(group: next.groupName, kind: .esp, spi: spi)))
+            }
+        }
+        // A sender installs new TEKs inbound at once and sends on them after the activation delay.
+        let sender = !next.senderIDs.isEmpty
+        let activation = Int64(next.activationDelay ?? 0) * 1000
+        if sender && activation > 0 {
+            for tek in newTEKs { next.activating[tek.spi] = now.milliseconds + activation }
+            actions += next.installActions(for: newTEKs, kek: newKEK, sender: false)
+        } else {
+            actions += next.installActions(for: newTEKs, kek: newKEK, sender: sender)
+        }
+        actions += next.scheduleNextChange()
         next.sequence = sequence
-        actions += next.installActions(for: newTEKs, kek: newKEK, sender: !next.senderIDs.isEmpty)
         var acknowledgement: [UInt8]?
         if let requested = pushKEK.ackRequested, let type = GroupKeyPushAck.AckType(rawValue: requested), let memberAddress {
             let base: SecretBytes
@@ -144,34 +164,5 @@ public struct GroupKeyPushReceiver: Sendable {
         actions.append(.log(LogEvent(.info, "GDOI-PUSH-ACCEPTED", "group \(next.groupName) SEQ \(sequence): \(newTEKs.count) new TEK(s), "
                                      + "KEK \(newKEK == nil ? "kept" : "replaced")")))
         return Outcome(holdings: next, sequence: sequence, actions: actions, acknowledgement: acknowledgement)
-    }
-}
-
-/// The member's LKH processing (RFC 6407 §4.4, §5.6.3.2): find an update array that starts under a
-/// key it holds, decrypt each key under the one before it, replace those path keys; the final key
-/// is the new group KEK. No array under a held key means the member was excluded.
-enum LKHUpdate {
-    static func follow(_ packet: GDOIKeyPacket, held: [LKHKey], algorithm: CBCCipher.Algorithm) throws -> (keys: [LKHKey], root: SecretBytes) {
-        let ivLength = algorithm.parameters.ivLength
-        for case .secret(2, let value) in packet.attributes {
-            let array: LKHUpdateArray
-            do { array = try LKHUpdateArray.decode(value) } catch { throw GroupKeyError.malformed("LKH_UPDATE_ARRAY: \(error)") }
-            guard let start = held.first(where: { $0.lkhID == array.lkhID && $0.keyHandle == array.keyHandle }) else { continue }
-            var previous = start.keyData
-            var updated = held
-            for key in array.keys {
-                let cipher = try CBCCipher(algorithm, key: previous.slice(ivLength..<previous.count))
-                let clear = try cipher.decryptKeyMaterial(key.keyData.unsafeCopyBytes(), iv: previous.slice(0..<ivLength).unsafeCopyBytes())
-                guard clear.count == ivLength + algorithm.parameters.keyLength else {
-                    throw GroupKeyError.unacceptablePolicy("LKH key of \(clear.count) octets")
-                }
-                let fresh = LKHKey(lkhID: key.lkhID, keyType: key.keyType, creationDate: key.creationDate,
-                                   expirationDate: key.expirationDate, keyHandle: key.keyHandle, keyData: clear)
-                if let index = updated.firstIndex(where: { $0.lkhID == key.lkhID }) { updated[index] = fresh } else { updated.append(fresh) }
-                previous = clear
-            }
-            return (updated, previous)
-        }
-        throw GroupKeyError.unacceptablePolicy("no LKH_UPDATE_ARRAY starts under a key this member holds: excluded from the group")
     }
 }
