@@ -189,8 +189,10 @@ public final class GatewayServer: Sendable {
     static func gdoiPhase1Configuration(_ configuration: Configuration, directory: GroupDirectory) -> Phase1Configuration {
         let groups = directory.snapshot
         let psk = groups.lazy.compactMap(\.secrets.preSharedKey).first
-        var proposals = Phase1Proposal.defaults(authentication: .preSharedKey)
-        if configuration.gdoiAllowLegacy {
+        // PSK suites only when some group has a key: a certificate-only server answers a PSK offer
+        // with NO-PROPOSAL-CHOSEN rather than a negotiation it cannot finish.
+        var proposals = psk == nil ? [] : Phase1Proposal.defaults(authentication: .preSharedKey)
+        if configuration.gdoiAllowLegacy && psk != nil {
             proposals += [Phase1Proposal(cipher: .tripleDES, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
                           Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
                           Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1536, authentication: .preSharedKey)]
