@@ -133,8 +133,9 @@ public struct GDOIKeyServer: Sendable {
             return drop("phase 1 from \(peer) refused: \(exchanges.count) negotiations already unfinished")
         }
         do {
-            let (exchange, outcome) = try Phase1Exchange.respond(toFirst: message, datagram: datagram, from: peer,
+            var (exchange, outcome) = try Phase1Exchange.respond(toFirst: message, datagram: datagram, from: peer,
                                                                  configuration: configuration, random: random, now: now)
+            exchange.logKeysOnce(configuration)
             exchanges[exchange.cookiePair] = exchange
             exchangeByInitiator[key] = exchange.cookiePair.responder
             return outcome.logs.map(Action.log) + outcome.send.map { .send(datagram: $0, to: peer) }
@@ -168,6 +169,7 @@ public struct GDOIKeyServer: Sendable {
         exchange.peer = peer
         do {
             let outcome = try exchange.respond(to: message, datagram: datagram, configuration: configuration, random: random, now: now)
+            exchange.logKeysOnce(configuration)
             var actions = outcome.logs.map(Action.log) + outcome.send.map { Action.send(datagram: $0, to: peer) }
             if let sa = outcome.established {
                 removeExchange(cookies)

@@ -164,6 +164,7 @@ public struct GDOIMember: Sendable {
         }
         do {
             let outcome = try exchange.receiveAnswer(message, datagram: datagram, configuration: configuration, random: random, now: now)
+            exchange.logKeysOnce(configuration)
             var actions = outcome.logs.map(Action.log) + outcome.send.map { Action.send(datagram: $0, to: exchange.peer) }
             if let sa = outcome.established {
                 self.exchange = nil

@@ -148,6 +148,17 @@ public final class GatewayServer: Sendable {
         }
         var keyLogSink: (@Sendable (IKEKeyLogRecord) -> Void)?
         if let file = configuration.ikeKeyLog { keyLogSink = { record in file.append(record) } }
+        // IKEv1 / GDOI SAs: Wireshark's ikev1_decryption_table, in FILE.ikev1 beside the IKEv2 one.
+        var phase1KeyLog: (@Sendable (Phase1KeyLogRecord) -> Void)?
+        if let file = configuration.ikeKeyLog, configuration.gdoiEnabled {
+            do {
+                let ikev1File = try IKEKeyLogFile(path: file.path + ".ikev1")
+                phase1KeyLog = { record in ikev1File.append(record) }
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw error
+            }
+        }
         let engine: GCKSResponder
         do {
             engine = try GCKSResponder(configuration: GCKSConfiguration(
@@ -163,11 +174,13 @@ public final class GatewayServer: Sendable {
         let listeners = bound.map { "udp \($0)" } + boundTCP.map { "tcp \($0)" }
         let served = directory.snapshot.map(\.name)
         let firstBound = bound[0]
+        let gdoiKeyLog = phase1KeyLog
         try? await loop.submit {
             driver.install(engine, defaultRoute: nil)
             if let gdoiPhase1 {
                 // NAT-D (RFC 3947 §3.2) hashes the address members send to: the first listener's.
                 var phase1 = gdoiPhase1
+                phase1.keyLog = gdoiKeyLog
                 phase1.localEndpoint = firstBound
                 phase1.identity = .address(firstBound)
                 let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)

@@ -126,3 +126,26 @@ struct Phase1InitialContactTests {
         #expect(Self.register(twice: false, mode: mode).establishedCount == 2)
     }
 }
+
+/// The debug key log (`serve --ike-key-log`): one ikev1_decryption_table line per ISAKMP SA.
+@Suite("Phase1 key log")
+struct Phase1KeyLogTests {
+    final class Lines: @unchecked Sendable { var lines: [String] = [] }
+
+    @Test("Each side logs its SA once, as initiator cookie and encryption key in hex")
+    func logsOnce() throws {
+        let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .ecp256, authentication: .preSharedKey)
+        let serverLines = Lines(), memberLines = Lines()
+        var server = Phase1Fixtures.serverConfiguration(proposals: [suite])
+        server.keyLog = { serverLines.lines.append($0.wiresharkLine) }
+        var member = Phase1Fixtures.memberConfiguration(proposals: [suite])
+        member.keyLog = { memberLines.lines.append($0.wiresharkLine) }
+        var harness = Phase1Fixtures.harness(member: member, server: server)
+        Phase1Fixtures.run(&harness)
+        let sa = try #require(harness.left.phase1)
+        let hex = { (octets: [UInt8]) in octets.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+        let expected = hex(sa.initiatorCookie) + "," + hex(sa.encryptionKey.unsafeCopyBytes())
+        #expect(serverLines.lines == [expected])
+        #expect(memberLines.lines == [expected])
+    }
+}

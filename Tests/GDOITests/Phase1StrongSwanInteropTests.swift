@@ -93,4 +93,19 @@ struct Phase1StrongSwanInteropTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("received DELETE for IKE_SA"))
     }
+
+    @Test("tshark decrypts charon's Main Mode and our protected Notify with serve's IKEv1 key log")
+    func tsharkDecryptsWithOurKeyLog() throws {
+        if let reason = Self.skipReason() {
+            print("Phase1 tshark key-log check skipped: \(reason)")
+            return
+        }
+        for tool in ["/usr/bin/tshark", "/usr/bin/tcpdump"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            print("Phase1 tshark key-log check skipped: \(tool) not installed")
+            return
+        }
+        let result = try Self.run("tshark-ikev1-phase1-check.sh", mode: "main", port: 18870)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("malformed: 0"))
+    }
 }

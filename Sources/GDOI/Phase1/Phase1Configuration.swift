@@ -137,6 +137,9 @@ public struct Phase1Configuration: Sendable {
     /// message 5, so it is octets an attacker may alter unnoticed, and our member deletes its SA
     /// when done anyway. The key server honours it from peers that send it (strongSwan does).
     public var sendInitialContact = false
+    /// DEBUG ONLY, nil by default: called once per ISAKMP SA with the keys Wireshark needs, as soon
+    /// as they are derived (`serve --ike-key-log`).
+    public var keyLog: (@Sendable (Phase1KeyLogRecord) -> Void)?
     /// Responder: at most this many unfinished negotiations; more first messages are dropped
     /// (ISAKMP has no stateless cookie, so this bounds what a flood of message 1 can hold).
     public var maximumHalfOpen = 10_000

@@ -62,6 +62,8 @@ struct Phase1Exchange: Sendable {
     /// Initiator: the request awaiting its answer.
     var pending: PendingRequest?
     var lastPhase1Block: [UInt8] = []
+    /// The keys went to the configured key log already.
+    var keysLogged = false
 
     var cookiePair: CookiePair { CookiePair(initiator: cookieInitiator.bigEndianUInt64, responder: cookieResponder.bigEndianUInt64) }
 
@@ -149,6 +151,13 @@ struct Phase1Exchange: Sendable {
                                              publicValueInitiator: publicValueInitiator, publicValueResponder: publicValueResponder)
         } catch let error as GDOIError { throw error } catch { throw GDOIError.crypto("\(error)") }
         iv = material?.initialIV ?? []
+    }
+
+    /// Hands the keys to the configured debug key log, once, as soon as they exist.
+    mutating func logKeysOnce(_ configuration: Phase1Configuration) {
+        guard !keysLogged, let keyLog = configuration.keyLog, let material else { return }
+        keysLogged = true
+        keyLog(Phase1KeyLogRecord(initiatorCookie: cookieInitiator, encryptionKey: material.protection.key))
     }
 
     /// What SKEYID is made of for the agreed method: for PSK the key the caller found.
