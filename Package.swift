@@ -77,7 +77,7 @@ let package = Package(
 
 
         // Transport: UDP listeners, datagram classification, the engines on one event loop.
-        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "WireCore", "GroupState", "GroupPolicy", "LKH", "KeyStore",
+        .target(name: "Gateway", dependencies: ["EngineCore", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "WireCore", "GroupState", "GroupPolicy", "LKH", "KeyStore",
                                                 "GroupKeyCrypto",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,7 +93,7 @@ let package = Package(
             name: "groupkey",
             dependencies: [
                 "GroupKeyCrypto", "GroupKeyTypes", "GroupPolicy", "GDOIImport", "WireCore", "GIKEv2Wire", "GDOIWire",
-                "Gateway", "GIKEv2", "EngineCore", "GroupState",
+                "Gateway", "GIKEv2", "GDOI", "EngineCore", "GroupState",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -122,6 +122,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GDOITests",
+            dependencies: ["GDOI", "GDOIWire", "GroupState", "GroupPolicy", "GroupKeyCrypto", "GroupKeyTypes",
+                           "WireCore", "EngineCore", "LKH", "GroupKeyTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Vectors")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GroupPolicyTests",
             dependencies: ["GroupPolicy", "XMLSupport", "GroupKeyTypes"],
             resources: [.copy("Fixtures")],
@@ -136,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
+            dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
                            "GroupPolicy", "LKH",
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "MetricsTestKit", package: "swift-metrics"),

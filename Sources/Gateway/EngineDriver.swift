@@ -1,5 +1,6 @@
 import EngineCore
 import Foundation
+import GDOI
 import Logging
 import NIOCore
 import WireCore
@@ -38,6 +39,12 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     let logger: Logger
     let clock: @Sendable () -> EngineTime
     private(set) var engine: Engine?
+    /// Whether the main engine speaks ISAKMP (MjVer 1: a GDOI member) rather than IKEv2.
+    let engineTakesISAKMP: Bool
+    /// The GDOI key server beside an IKEv2 main engine: ISAKMP datagrams go to it (RFC 6407 on
+    /// the same ports, RFC 9838 §2.1.1). Timers it schedules are its own.
+    private(set) var isakmpEngine: GDOIKeyServer?
+    private var isakmpTimers: Set<TimerID> = []
     private var routes: [EndpointAddress: Route] = [:]
     private var timers: [TimerID: Scheduled<Void>] = [:]
     private var streams: [ObjectIdentifier: any Channel] = [:]
@@ -56,8 +63,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// when it took the datagram (the multicast rekey sender, MulticastRekeySender).
     var sendInterceptor: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
 
-    init(eventLoop: any EventLoop, logger: Logger, maximumStreams: Int = 1_024,
+    init(eventLoop: any EventLoop, logger: Logger, maximumStreams: Int = 1_024, engineTakesISAKMP: Bool = false,
          clock: @escaping @Sendable () -> EngineTime = { EngineTime(date: Date()) }) {
+        self.engineTakesISAKMP = engineTakesISAKMP
         self.maximumStreams = maximumStreams
         self.eventLoop = eventLoop
         self.logger = logger
@@ -78,6 +86,22 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         }
     }
 
+    /// Runs one input of the caller's (a command, not a datagram) on the engine and performs its actions.
+    func step(_ body: (inout Engine, EngineTime) -> [Action]) {
+        eventLoop.preconditionInEventLoop()
+        guard !stopped, var current = engine else { return }
+        engine = nil
+        let actions = body(&current, clock())
+        engine = current
+        perform(actions)
+    }
+
+    /// Installs the GDOI key server that answers ISAKMP datagrams beside the main engine.
+    func install(isakmp engine: GDOIKeyServer) {
+        eventLoop.preconditionInEventLoop()
+        isakmpEngine = engine
+    }
+
     /// Where a send goes when the peer has not spoken yet (the member's server).
     private var defaultRoute: Route?
 
@@ -94,7 +118,10 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         }
         // The classifier stripped a marker iff what is left is shorter than the datagram.
         let marker: Bool
-        if case .ikev2(let message) = kind { marker = message.readableBytes < envelope.data.readableBytes } else { marker = false }
+        switch kind {
+        case .ikev2(let message), .isakmp(let message): marker = message.readableBytes < envelope.data.readableBytes
+        default: marker = false
+        }
         deliver(kind, from: peer, route: .datagram(channel, port: port, marker: marker))
     }
 
@@ -130,16 +157,24 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
 
     private func deliver(_ kind: DatagramKind, from peer: EndpointAddress, route: Route) {
         switch kind {
-        case .ikev2(let message):
+        case .ikev2(let message) where !engineTakesISAKMP, .isakmp(let message) where engineTakesISAKMP:
             remember(peer, route)
             let now = clock()
             // `engine?.` mutates in place; a local copy would copy the engine's tables per datagram.
             let actions = engine?.handle(datagram: Array(message.readableBytesView), from: peer, now: now) ?? []
             perform(actions)
+        case .isakmp(let message) where isakmpEngine != nil:
+            // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1) beside G-IKEv2 on the same sockets.
+            remember(peer, route)
+            let now = clock()
+            let actions = isakmpEngine?.handle(datagram: Array(message.readableBytesView), from: peer, now: now) ?? []
+            perform(actions, fromISAKMP: true)
         case .isakmp:
-            // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1): no GDOI engine yet.
             ikev1Dropped += 1
             logger.info("IKEv1 message dropped: the GDOI engine is not available", metadata: ["code": "GW-IKEV1-DROPPED", "peer": "\(peer)"])
+        case .ikev2:
+            unclassifiedDropped += 1
+            logger.debug("IKEv2 message dropped: this engine speaks ISAKMP", metadata: ["code": "GW-IKEV2-DROPPED", "peer": "\(peer)"])
         case .esp, .natKeepalive:
             unclassifiedDropped += 1
             logger.debug("ESP or NAT-keepalive dropped", metadata: ["code": "GW-NOT-IKE", "peer": "\(peer)"])
@@ -151,17 +186,19 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         routes[peer] = route
     }
 
-    /// Makes a `PersistRecord` durable (StatePersister); nil: state lives as long as the process.
-    var persist: ((PersistRecord) throws(GatewayError) -> Void)?
+    /// Makes a `PersistRecord` durable (StatePersister); the flag says it came from the GDOI
+    /// engine (its members are GDOI members). Nil: state lives as long as the process.
+    var persist: ((PersistRecord, _ fromISAKMP: Bool) throws(GatewayError) -> Void)?
 
     /// Performs actions in order (Action: persist before the send that follows it). A record
     /// that cannot be made durable stops the list: nothing after it is sent.
-    func perform(_ actions: [Action]) {
+    func perform(_ actions: [Action], fromISAKMP: Bool = false) {
         performing: for action in actions {
             switch action {
             case .send(let datagram, let peer):
                 send(datagram, to: peer)
             case .scheduleTimer(let id, let deadline):
+                if fromISAKMP { isakmpTimers.insert(id) } else { isakmpTimers.remove(id) }
                 schedule(id, at: deadline)
             case .cancelTimer(let id):
                 timers.removeValue(forKey: id)?.cancel()
@@ -176,7 +213,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
                     logger.debug("state change not persisted (no state file)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
                     continue
                 }
-                do { try persist(record) } catch {
+                do { try persist(record, fromISAKMP || engineTakesISAKMP) } catch {
                     logger.error("state change not persisted; the actions after it are dropped",
                                  metadata: ["code": "GW-PERSIST-FAILED", "error": "\(error)"])
                     break performing
@@ -200,7 +237,9 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         switch route {
         case .datagram(let channel, let port, let marker):
             var buffer = channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
-            if marker || port == .natTraversal { buffer.writeInteger(UInt32(0)) }  // RFC 3948 §2.2
+            // RFC 3948 §2.2: IKE on the NAT-T port always goes behind the marker, also when our GDOI
+            // member floated to the key server's port 4500 (RFC 3947 §4).
+            if marker || port == .natTraversal || (engineTakesISAKMP && peer.port == 4500) { buffer.writeInteger(UInt32(0)) }
             buffer.writeBytes(datagram)
             do {
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: try peer.socketAddress, data: buffer), promise: nil)
@@ -228,7 +267,11 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         timers[id] = nil
         guard !stopped else { return }
         let now = clock()
-        perform(engine?.tick(now: now) ?? [])
+        if isakmpTimers.contains(id) {
+            perform(isakmpEngine?.tick(now: now) ?? [], fromISAKMP: true)
+        } else {
+            perform(engine?.tick(now: now) ?? [])
+        }
     }
 
     /// Calls `tick` every `interval` besides the timers the engine asks for. Engines check every
@@ -241,6 +284,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
             guard !stopped else { return }
             let now = clock()
             perform(engine?.tick(now: now) ?? [])
+            if isakmpEngine != nil { perform(isakmpEngine?.tick(now: now) ?? [], fromISAKMP: true) }
         }
     }
 

@@ -1,5 +1,7 @@
 import EngineCore
 import Foundation
+import GDOI
+import GDOIWire
 import GIKEv2
 import GIKEv2Wire
 import GroupKeyCrypto
@@ -12,8 +14,9 @@ import WireCore
 
 /// The key server's transport: UDP listeners that classify each datagram (port 848: optional
 /// non-ESP marker, RFC 9838 §2.1.1) and, optionally, RFC 8229 TCP listeners; IKEv2 messages go to
-/// the GCKS engine, whose actions are performed here, and IKEv1 ones are dropped and counted until
-/// the GDOI engine exists. Every listener, connection and the engine live on one event loop.
+/// the GCKS engine and ISAKMP (IKEv1 / GDOI) ones to the GDOI key server, both serving the same
+/// `GroupDirectory`; their actions are performed here. Every listener, connection and both
+/// engines live on one event loop.
 public final class GatewayServer: Sendable {
     public struct Configuration: Sendable {
         public var listen: [ListenAddress]
@@ -55,6 +58,12 @@ public final class GatewayServer: Sendable {
         public var scheduledRekeys = false
         /// Where `reload` (control socket, SIGHUP) reads the policies again; nil: reload refused.
         public var policyLoader: GatewayPolicyLoader?
+        /// Answer IKEv1 / GDOI on the same sockets (RFC 6407 phase 1 and what `gdoiPhase2` runs).
+        public var gdoiEnabled = true
+        /// Accept legacy phase-1 suites from GDOI members (3DES, DH groups 2 and 5), each logged.
+        public var gdoiAllowLegacy = false
+        /// The GROUPKEY-PULL responder; nil: a `GroupKeyPullServer` on the served directory.
+        public var gdoiPhase2: (any Phase2Responder)?
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -128,6 +137,7 @@ public final class GatewayServer: Sendable {
         let loop = group.next()
         let driver = EngineDriver<GCKSResponder>(eventLoop: loop, logger: configuration.logger,
                                                  maximumStreams: configuration.maximumTCPConnections)
+        let gdoiPhase1 = configuration.gdoiEnabled ? gdoiPhase1Configuration(configuration, directory: directory) : nil
         var channels: [any Channel] = []
         var bound: [EndpointAddress] = []
         var boundTCP: [EndpointAddress] = []
@@ -175,6 +185,17 @@ public final class GatewayServer: Sendable {
         }
         var keyLogSink: (@Sendable (IKEKeyLogRecord) -> Void)?
         if let file = configuration.ikeKeyLog { keyLogSink = { record in file.append(record) } }
+        // IKEv1 / GDOI SAs: Wireshark's ikev1_decryption_table, in FILE.ikev1 beside the IKEv2 one.
+        var phase1KeyLog: (@Sendable (Phase1KeyLogRecord) -> Void)?
+        if let file = configuration.ikeKeyLog, configuration.gdoiEnabled {
+            do {
+                let ikev1File = try IKEKeyLogFile(path: file.path + ".ikev1")
+                phase1KeyLog = { record in ikev1File.append(record) }
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw error
+            }
+        }
         let engine: GCKSResponder
         do {
             var engineConfiguration = GCKSConfiguration(
@@ -228,12 +249,25 @@ public final class GatewayServer: Sendable {
         let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
         let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let persister = configuration.persister
+        let firstBound = bound[0]
+        let gdoiKeyLog = phase1KeyLog
         let metricsTask = try? await loop.submit {
             if let persister {
-                driver.persist = { (record) throws(GatewayError) in try persister.persist(record, memberProtocol: "gikev2") }
+                driver.persist = { (record, fromGDOI) throws(GatewayError) in
+                    try persister.persist(record, memberProtocol: fromGDOI ? "gdoi" : "gikev2")
+                }
             }
             driver.sendInterceptor = { datagram, peer in multicast.send(datagram, to: peer) }
             driver.install(engine, defaultRoute: nil)
+            if let gdoiPhase1 {
+                // NAT-D (RFC 3947 §3.2) hashes the address members send to: the first listener's.
+                var phase1 = gdoiPhase1
+                phase1.keyLog = gdoiKeyLog
+                phase1.localEndpoint = firstBound
+                phase1.identity = .address(firstBound)
+                let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)
+                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: pull))
+            }
             driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
                                                             "listen": "\(listeners.joined(separator: ", "))",
@@ -263,6 +297,39 @@ public final class GatewayServer: Sendable {
         return response.reload ?? ReloadReport(applied: false, diagnostics: [response.error?.description ?? "no answer"])
     }
 
+    /// Phase 1 for GDOI members: the default PSK suites (and legacy ones if allowed). Main Mode
+    /// must choose the key before the member's identity is known (RFC 2409 §5.4), so the groups'
+    /// pre-shared key (the first group's, when several have one) is the fallback key. With an RSA
+    /// `credential` the RSA-signature suites are offered too: our certificate and key, the groups'
+    /// member trust anchors, and the configured identity (which the certificate must name).
+    static func gdoiPhase1Configuration(_ configuration: Configuration, directory: GroupDirectory) -> Phase1Configuration {
+        let groups = directory.snapshot
+        let psk = groups.lazy.compactMap(\.secrets.preSharedKey).first
+        // PSK suites only when some group has a key: a certificate-only server answers a PSK offer
+        // with NO-PROPOSAL-CHOSEN rather than a negotiation it cannot finish.
+        var proposals = psk == nil ? [] : Phase1Proposal.defaults(authentication: .preSharedKey)
+        if configuration.gdoiAllowLegacy && psk != nil {
+            proposals += [Phase1Proposal(cipher: .tripleDES, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
+                          Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1024, authentication: .preSharedKey),
+                          Phase1Proposal(cipher: .aes128, hash: .sha1, group: .modp1536, authentication: .preSharedKey)]
+        }
+        var credentials = Phase1Credentials(fallbackPreSharedKey: psk)
+        var certificateIdentity: ISAKMPIdentification?
+        if let credential = configuration.credential, case .rsa = credential.key.kind, let certificate = credential.certificates.first {
+            proposals += Phase1Proposal.defaults(authentication: .rsaSignature)
+            credentials.signingKey = credential.key
+            credentials.certificate = certificate
+            credentials.trustStore = groups.lazy.compactMap(\.secrets.memberTrustAnchors).first
+            // IKEv2 and IPsec DOI share the ID type numbers used here (FQDN 2, USER_FQDN 3, DER_ASN1_DN 9, KEY_ID 11).
+            certificateIdentity = ISAKMPIdentification(idType: configuration.identity.idType, data: configuration.identity.data)
+        }
+        let placeholder = EndpointAddress.ipv4(127, 0, 0, 1, port: 848)
+        var phase1 = Phase1Configuration(proposals: proposals, allowLegacy: configuration.gdoiAllowLegacy,
+                                         identity: .address(placeholder), credentials: credentials, localEndpoint: placeholder)
+        phase1.certificateIdentity = certificateIdentity
+        return phase1
+    }
+
     /// The port decides the framing (WIRE-REFERENCE §1): 500 bare IKE, 4500 behind a marker,
     /// anything else as 848 (marker optional).
     static func listeningPort(_ port: UInt16) -> ListeningPort {
@@ -283,6 +350,19 @@ public final class GatewayServer: Sendable {
     public func sessionCount() async -> Int {
         let driver = self.driver
         return (try? await driver.eventLoop.submit { driver.engine?.sessionCount ?? 0 }.get()) ?? 0
+    }
+
+    /// The GDOI key server's counters, read on its event loop.
+    public func gdoiStatistics() async -> GDOIKeyServerStatistics {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.statistics ?? GDOIKeyServerStatistics() }.get())
+            ?? GDOIKeyServerStatistics()
+    }
+
+    /// The ISAKMP SAs the GDOI key server holds.
+    public func gdoiPhase1SAs() async -> [Phase1SA] {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.phase1SAs ?? [] }.get()) ?? []
     }
 
     /// IKEv1 datagrams dropped for want of a GDOI engine.

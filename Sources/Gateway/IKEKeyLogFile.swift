@@ -1,4 +1,5 @@
 import Foundation
+import GDOI
 import GIKEv2
 import Logging
 
@@ -28,6 +29,16 @@ public final class IKEKeyLogFile: @unchecked Sendable {
     /// Appends the record's line; records Wireshark has no names for are skipped.
     public func append(_ record: IKEKeyLogRecord) {
         guard let line = record.wiresharkLine else { return }
+        appendLine(line)
+    }
+
+    /// Appends an ISAKMP SA's line (`ikev1_decryption_table` format). Wireshark keeps IKEv1 keys
+    /// in a table of their own, so `serve --ike-key-log FILE` writes these to `FILE.ikev1`.
+    public func append(_ record: Phase1KeyLogRecord) {
+        appendLine(record.wiresharkLine)
+    }
+
+    private func appendLine(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         lock.lock()
         defer { lock.unlock() }

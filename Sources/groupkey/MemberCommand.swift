@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Gateway
+import GDOI
 import GIKEv2
 import GroupKeyCrypto
 import Logging
@@ -15,11 +16,12 @@ struct MemberCommand: AsyncParsableCommand {
     )
 }
 
-/// `groupkey member join`: registers once with G-IKEv2 over UDP and prints what the member holds.
+/// `groupkey member join`: registers once (G-IKEv2, or GDOI: IKEv1 phase 1 then GROUPKEY-PULL)
+/// over UDP and prints what the member holds.
 struct MemberJoinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "join",
-        abstract: "Register to a group with G-IKEv2 (RFC 9838) and print the SAs received.",
+        abstract: "Register to a group with G-IKEv2 (RFC 9838) or GDOI (RFC 6407) and print the SAs received.",
         discussion: """
         With neither --psk-file nor --cert, uses the bundled demo pre-shared key "groupkey-demo-psk". A PSK file holds \
         the key as is; one trailing newline is ignored. Keys are printed only with --show-keys. \
@@ -33,6 +35,12 @@ struct MemberJoinCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The group: a GDOI group number (sent as IDg ID_KEY_ID, 4 octets) or an FQDN.")
     var group: String
+
+    @Option(name: .long, help: "gikev2, or gdoi (IKEv1 phase 1 with a pre-shared key, then GROUPKEY-PULL).")
+    var `protocol`: MemberProtocol = .gikev2
+
+    @Option(name: .long, help: "GDOI phase 1: main or aggressive mode.")
+    var phase1Mode: Phase1ModeArgument = .main
 
     @Option(name: .long, help: "udp, or tcp (RFC 8229 encapsulation).")
     var transport: MemberClient.Transport = .udp
@@ -79,6 +87,11 @@ struct MemberJoinCommand: AsyncParsableCommand {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if cert != nil && pskFile != nil { throw ValidationError("--psk-file or --cert, not both") }
         guard !group.isEmpty, !id.isEmpty else { throw ValidationError("--group and --id must not be empty") }
+        if `protocol` == .gdoi {
+            guard UInt32(group) != nil else { throw ValidationError("--protocol gdoi needs a group number (ID_KEY_ID)") }
+            guard transport == .udp else { throw ValidationError("--protocol gdoi runs over UDP only") }
+            guard cert == nil else { throw ValidationError("--protocol gdoi authenticates with a pre-shared key only (for now)") }
+        }
     }
 
     func run() async throws {
@@ -88,6 +101,10 @@ struct MemberJoinCommand: AsyncParsableCommand {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+        if `protocol` == .gdoi {
+            try await runGDOI()
+            return
         }
         let outcome: MemberClient.Outcome
         do throws(GatewayError) {
@@ -140,6 +157,25 @@ struct MemberJoinCommand: AsyncParsableCommand {
         do { return try await task.value } catch let error as GatewayError { throw error } catch { throw .engine("\(error)") }
     }
 
+    /// GDOI: phase 1 (PSK) and GROUPKEY-PULL through `GDOIMemberClient`.
+    private func runGDOI() async throws {
+        let outcome: GDOIMemberClient.Outcome
+        do throws(GatewayError) {
+            let address = try ListenAddress(parsing: server)
+            let options = GDOIMemberClient.Options(server: address.endpoint, group: UInt32(group) ?? 0,
+                                                   identity: GDOIMemberClient.memberIdentification(id), preSharedKey: try readPSK(),
+                                                   mode: phase1Mode == .aggressive ? .aggressive : .main,
+                                                   nonESPMarker: nonESPMarker, timeoutMilliseconds: Int64(timeout) * 1000)
+            outcome = try await GDOIMemberClient.join(options)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(error.isLocalTrouble ? CLIExitCode.findings : CLIExitCode.usage)
+        }
+        let report = GDOIMemberReport(server: server, group: group, outcome: outcome, showKeys: showKeys)
+        print(format == .json ? report.json : report.text)
+        if case .failed = outcome { throw ExitCode(CLIExitCode.findings) }
+    }
+
     private func readPSK() throws(GatewayError) -> SecretBytes {
         guard let pskFile else { return DemoSecrets.preSharedKey }
         guard let data = FileManager.default.contents(atPath: pskFile) else { throw .secrets("\(pskFile) cannot be read") }
@@ -152,6 +188,16 @@ struct MemberJoinCommand: AsyncParsableCommand {
 }
 
 extension MemberClient.Transport: ExpressibleByArgument {}
+
+/// `member join --protocol`.
+enum MemberProtocol: String, CaseIterable, ExpressibleByArgument {
+    case gikev2, gdoi
+}
+
+/// `member join --phase1-mode`.
+enum Phase1ModeArgument: String, CaseIterable, ExpressibleByArgument {
+    case main, aggressive
+}
 
 extension GatewayError {
     /// A socket or engine failure on our side (exit 1), as opposed to bad input (exit 2).

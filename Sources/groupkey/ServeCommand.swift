@@ -60,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "DEBUG ONLY: append the keys of every IKE SA to FILE as Wireshark ikev2_decryption_table lines.",
-        discussion: "Off by default. The file (mode 0600) holds live key material (SK_ei, SK_er, SK_ai, SK_ar): use it to check a capture with tshark, never in production. Like the demo group itself, refused off loopback with the demo secrets."))
+        discussion: "Off by default. The file (mode 0600) holds live key material (SK_ei, SK_er, SK_ai, SK_ar): use it to check a capture with tshark, never in production. IKEv1 / GDOI ISAKMP SAs go to FILE.ikev1 as ikev1_decryption_table lines (initiator cookie, encryption key). Like the demo group itself, refused off loopback with the demo secrets."))
     var ikeKeyLog: String?
 
     @Option(name: .long, help: ArgumentHelp(
