@@ -13,8 +13,16 @@ public struct GCKSConfiguration: Sendable {
     public var cookieThreshold: Int
     /// How long a half-open IKE SA waits for its GSA_AUTH before it is dropped.
     public var halfOpenLifetimeMilliseconds: Int64
-    /// How long an established registration SA is kept (RFC 9838 §2.3.3: the GCKS decides).
+    /// How long an established registration SA is kept when the GCKS will not use it again: its
+    /// groups are rekeyed by multicast GSA_REKEY (RFC 9838 §2.3.3: "the GCKS closes the IKE SA";
+    /// §2.3.4: "after a short period of time the GCKS SHOULD close the IKE SA").
     public var registrationSALifetimeMilliseconds: Int64
+    /// How long a registration SA is kept when one of its groups is rekeyed in-band
+    /// (GSA_INBAND_REKEY, RFC 9838 §2.4.2, which needs the SA). We do not rekey the IKE SA itself
+    /// (RFC 7296 §1.3.2): at this age the GCKS closes it with a Delete and the member registers
+    /// again (§2.3.3: a GM whose IKE SA is closed re-registers to keep participating). Default
+    /// 24 hours, the IKE SA lifetime GETVPN and strongSwan members commonly use.
+    public var inbandRegistrationSALifetimeMilliseconds: Int64 = 86_400_000
     /// Nonce length the GCKS sends: 32 octets, above the 16 minimum and half the largest PRF key
     /// (RFC 7296 §2.10, §3.9).
     public var nonceLength: Int

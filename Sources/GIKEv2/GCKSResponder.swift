@@ -82,10 +82,21 @@ public struct GCKSResponder: Sendable {
     public mutating func tick(now: EngineTime) -> [Action] {
         var actions: [Action] = []
         // Only the expired SAs are sorted (for a stable order of actions), not every SA held.
+        let shortest = min(configuration.registrationSALifetimeMilliseconds, configuration.halfOpenLifetimeMilliseconds)
+        var inbandGroups: Set<String>?
         let expired = sessions.filter { _, session in
-            let limit = session.isEstablished ? configuration.registrationSALifetimeMilliseconds
-                                              : configuration.halfOpenLifetimeMilliseconds
-            return now.milliseconds(since: session.createdAt) >= limit
+            let age = now.milliseconds(since: session.createdAt)
+            guard age >= shortest else { return false }
+            guard session.isEstablished else { return age >= configuration.halfOpenLifetimeMilliseconds }
+            guard age >= configuration.registrationSALifetimeMilliseconds else { return false }
+            // An SA that carries in-band rekeys stays until its own, longer, lifetime (RFC 9838 §2.4.2).
+            if case .registered(let groups, _) = session.state {
+                if inbandGroups == nil { inbandGroups = inbandRekeyedGroups() }
+                if groups.contains(where: { inbandGroups?.contains($0) == true }) {
+                    return age >= configuration.inbandRegistrationSALifetimeMilliseconds
+                }
+            }
+            return true
         }
         for (spi, session) in expired.sorted(by: { $0.key < $1.key }) {
             if session.isAuthenticated {
@@ -98,6 +109,11 @@ public struct GCKSResponder: Sendable {
         actions += tickInbandRekeys(now: now) + tickRekeyRepeats(now: now)
         if configuration.scheduledRekeys { actions += performDueRekeys(now: now) }
         return actions
+    }
+
+    /// Groups whose rekeys travel as GSA_INBAND_REKEY over the registration SAs.
+    private func inbandRekeyedGroups() -> Set<String> {
+        Set(directory.snapshot.filter { $0.definition.rekey?.transport == .unicast }.map(\.name))
     }
 
     mutating func removeSession(_ spi: UInt64) {

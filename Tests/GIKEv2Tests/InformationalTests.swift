@@ -67,6 +67,23 @@ struct InformationalTests {
         #expect(harness.leftActions.logCodes.contains("GM-IKE-SA-CLOSED"))
     }
 
+    @Test("A registration SA that carries in-band rekeys outlives the short lifetime, then closes at its own (RFC 9838 §2.3.3, §2.4.2)")
+    func inbandSAKeptLonger() throws {
+        let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7), inbandRekey: true)])
+        var configuration = GCKSConfiguration(localEndpoint: RegistrationSetup.gcksAddress, identity: RegistrationSetup.gcksIdentity,
+                                              registrationSALifetimeMilliseconds: 60_000)
+        configuration.inbandRegistrationSALifetimeMilliseconds = 600_000
+        let gcks = try GCKSResponder(configuration: configuration, directory: directory, random: DeterministicRandom(seed: 8))
+        var harness = RegistrationSetup.run(gcks: gcks, member: try RegistrationSetup.member())
+        #expect(harness.right.sessionCount == 1)
+        harness.advance(milliseconds: 120_000)
+        #expect(harness.right.sessionCount == 1 && harness.left.isIKESAOpen)
+        harness.advance(milliseconds: 480_000)
+        #expect(harness.right.sessionCount == 0)
+        #expect(!harness.left.isIKESAOpen)
+        #expect(harness.rightActions.logCodes.contains("GCKS-IKE-SA-CLOSED"))
+    }
+
     @Test("INFORMATIONAL before registration, or damaged, is dropped")
     func informationalNeedsRegistration() throws {
         let directory = GroupDirectory(groups: [try GroupFixtures.demoGroup(random: DeterministicRandom(seed: 7))])
