@@ -20,7 +20,9 @@ charon_write_strongswan_conf "$W" 5508 5509 "random nonce openssl pem pkcs1 x509
   "" "retransmit_tries = 1"
 charon_write_ikev1_psk_initiator_conf "$W/swanctl.conf" "$PORT" aes128-sha256-modp2048 no
 
-tcpdump -i lo -U -w "$W/ike.pcap" "udp port $PORT" >"$W/tcpdump.log" 2>&1 &
+# --immediate-mode: without it libpcap hands packets over only when its ring-buffer block times
+# out (about 1 s), so the kill below could come before the exchange reached the file.
+tcpdump -i lo -U --immediate-mode -w "$W/ike.pcap" "udp port $PORT" >"$W/tcpdump.log" 2>&1 &
 DUMP_PID=$!
 # Traffic only once tcpdump is capturing.
 wait_for_text "$W/tcpdump.log" "listening on" || true
