@@ -86,7 +86,7 @@ let package = Package(
                 swiftSettings: strict),
 
         // Test support: hex, vector files, deterministic randomness.
-        .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto", "EngineCore"], swiftSettings: strict),
+        .target(name: "GroupKeyTestSupport", dependencies: ["GroupKeyCrypto", "EngineCore", "LKH"], swiftSettings: strict),
 
         // Command line.
         .executableTarget(

@@ -11,22 +11,11 @@ extension GCKSResponder {
         guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI else {
             return drop("GSA_AUTH from \(peer) for an unknown IKE SA")
         }
-        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_AUTH") {
-            return answered
-        }
-        guard case .awaitingAuth = session.state else {
-            return drop("GSA_AUTH from \(peer) on an IKE SA that already registered")
-        }
         let inner: [IKEv2Payload], cacheKey: [UInt8]
-        switch openRequest(datagram, header: header, session: &session) {
-        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
-        case .waiting:
-            sessions[header.responderSPI] = session
-            return []
-        case .rejected(let why):
-            // RFC 7296 §2.21: a message that fails integrity or its rules is dropped unanswered.
-            sessions[header.responderSPI] = session
-            return drop("GSA_AUTH from \(peer): \(why)")
+        switch takeAuthRequest(datagram, header: header, session: &session, peer: peer, name: "GSA_AUTH",
+                               alreadyDone: "already registered") {
+        case .opened(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .finished(let actions): return actions
         }
         let request = GSAAuthRequest(inner)
         let outcome = register(request, session: session, peer: peer, now: now)

@@ -5,27 +5,6 @@ import GroupState
 import WireCore
 
 extension GCKSResponder {
-    /// The window and cache check every request on an established SA goes through (RFC 7296
-    /// §2.1, §2.3): nil for a new request to process; otherwise the actions that answer a
-    /// retransmission from the cache or drop the datagram.
-    mutating func screenRequest(_ datagram: [UInt8], header: IKEv2Header, session: ResponderSession,
-                                peer: EndpointAddress, name: String) -> [Action]? {
-        switch session.window.classify(header.messageID) {
-        case .retransmission:
-            guard let cached = session.cache.response(messageID: header.messageID, request: datagram) else {
-                // Fragments other than the first of an answered request are ignored (RFC 7383 §2.6.1).
-                if header.nextPayload == IKEv2PayloadType.encryptedFragment { return [] }
-                return drop("\(name) from \(peer) reuses Message ID \(header.messageID) with different content")
-            }
-            statistics.retransmissionsAnswered += 1
-            return cached.map { .send(datagram: $0, to: peer) }
-        case .outsideWindow:
-            return drop("\(name) from \(peer) with Message ID \(header.messageID) outside the window (RFC 7296 §2.3)")
-        case .new:
-            return nil
-        }
-    }
-
     /// GSA_REGISTRATION (RFC 9838 §2.3.2, Figs. 6-8) over a registered member's IKE SA:
     /// SK{IDg, [SAg,] [N(GROUP_SENDER)]} joins another group (or the same one again) and is
     /// answered SK{GSA, KD, [N]} or SK{N}; SK{IDg, N(error)} is the member leaving or refusing
@@ -37,18 +16,10 @@ extension GCKSResponder {
               let identity = session.memberIdentity, let credential = session.memberCredential else {
             return drop("GSA_REGISTRATION from \(peer) for an IKE SA that is not registered")
         }
-        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "GSA_REGISTRATION") {
-            return answered
-        }
         let inner: [IKEv2Payload], cacheKey: [UInt8]
-        switch openRequest(datagram, header: header, session: &session) {
-        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
-        case .waiting:
-            sessions[header.responderSPI] = session
-            return []
-        case .rejected(let why):
-            sessions[header.responderSPI] = session
-            return drop("GSA_REGISTRATION from \(peer): \(why)")
+        switch takeRequest(datagram, header: header, session: &session, peer: peer, name: "GSA_REGISTRATION") {
+        case .opened(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .finished(let actions): return actions
         }
         let request = GSAAuthRequest(inner)
         var payloads: [IKEv2Payload] = []

@@ -24,21 +24,11 @@ extension GCKSResponder {
         guard var session = sessions[header.responderSPI], session.spiInitiator == header.initiatorSPI else {
             return drop("IKE_AUTH from \(peer) for an unknown IKE SA")
         }
-        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "IKE_AUTH") {
-            return answered
-        }
-        guard case .awaitingAuth = session.state else {
-            return drop("IKE_AUTH from \(peer) on an IKE SA that is already authenticated")
-        }
         let inner: [IKEv2Payload], cacheKey: [UInt8]
-        switch openRequest(datagram, header: header, session: &session) {
-        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
-        case .waiting:
-            sessions[header.responderSPI] = session
-            return []
-        case .rejected(let why):
-            sessions[header.responderSPI] = session
-            return drop("IKE_AUTH from \(peer): \(why)")
+        switch takeAuthRequest(datagram, header: header, session: &session, peer: peer, name: "IKE_AUTH",
+                               alreadyDone: "is already authenticated") {
+        case .opened(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .finished(let actions): return actions
         }
         let request = GSAAuthRequest(inner)
         let asksForChildSA = inner.contains { $0.type == IKEv2PayloadType.securityAssociation }

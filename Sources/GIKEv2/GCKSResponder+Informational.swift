@@ -11,18 +11,10 @@ extension GCKSResponder {
               session.isAuthenticated else {
             return drop("INFORMATIONAL from \(peer) for an IKE SA that is not registered")
         }
-        if let answered = screenRequest(datagram, header: header, session: session, peer: peer, name: "INFORMATIONAL") {
-            return answered
-        }
         let inner: [IKEv2Payload], cacheKey: [UInt8]
-        switch openRequest(datagram, header: header, session: &session) {
-        case .complete(let payloads, let key): (inner, cacheKey) = (payloads, key)
-        case .waiting:
-            sessions[header.responderSPI] = session
-            return []
-        case .rejected(let why):
-            sessions[header.responderSPI] = session
-            return drop("INFORMATIONAL from \(peer): \(why)")
+        switch takeRequest(datagram, header: header, session: &session, peer: peer, name: "INFORMATIONAL") {
+        case .opened(let payloads, let key): (inner, cacheKey) = (payloads, key)
+        case .finished(let actions): return actions
         }
         let deletesIKESA = inner.contains {
             if case .delete(let d) = $0 { return d.protocolID == IKEv2ProtocolID.ike } else { return false }

@@ -62,17 +62,7 @@ extension GroupMemberInitiator {
     /// IKE_AUTH request without a Child SA (RFC 6023 §3; RFC 7296 §1.2): SK{IDi, [CERT,] AUTH},
     /// AUTH computed exactly as for GSA_AUTH (RFC 7296 §2.15).
     func makeChildlessIKEAuthRequest(_ context: AuthContext) throws -> [[UInt8]] {
-        let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initRequest,
-                                                        peerNonce: context.nonceResponder, identityKey: context.keys.skPi,
-                                                        identity: configuration.identity)
-        var inner: [IKEv2Payload] = [.identificationInitiator(configuration.identity)]
-        if let credential = configuration.credential {
-            let (certificates, auth) = try SignatureAuthentication.sign(octets, with: credential)
-            inner += certificates + [.authentication(auth)]
-        } else if let psk = configuration.preSharedKey {
-            let auth = try PSKAuthentication.compute(prf: context.keys.prf, sharedSecret: psk, signedOctets: octets)
-            inner.append(.authentication(AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC, data: auth)))
-        }
+        let inner = try identityAndAuthentication(context)
         let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
                                  exchangeType: IKEv2ExchangeType.ikeAuth, flags: IKEv2Header.initiatorFlag, messageID: 1)
         return try sealRequest(inner, header: header, keys: context.keys, fragmentation: context.fragmentation)

@@ -4,10 +4,21 @@ import GroupKeyCrypto
 import WireCore
 
 extension GroupMemberInitiator {
-    /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, [CERT,] AUTH, IDg, [SAg,] [N(GROUP_SENDER)]},
-    /// AUTH over RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15), by certificate
-    /// (RFC 7427) when we have one, else by PSK.
+    /// GSA_AUTH request (RFC 9838 Fig. 3): HDR, SK{IDi, [CERT,] AUTH, IDg, [SAg,] [N(GROUP_SENDER)]}.
     func makeGSAAuthRequest(_ context: AuthContext) throws -> [[UInt8]] {
+        var inner = try identityAndAuthentication(context)
+        inner.append(.groupIdentification(configuration.groupID))
+        if let acceptable = configuration.acceptable { inner.append(.securityAssociation(Self.groupProposals(acceptable))) }
+        if let count = configuration.senderIDsRequested { inner.append(.notify(.groupSender(count: count))) }
+        let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
+                                 exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.initiatorFlag, messageID: 1)
+        return try sealRequest(inner, header: header, keys: context.keys, fragmentation: context.fragmentation)
+    }
+
+    /// IDi, [CERT,] AUTH: the start of GSA_AUTH and of a childless IKE_AUTH alike. AUTH signs
+    /// RealMessage1 | Nr | prf(SK_pi, IDi body) (RFC 7296 §2.15), by certificate (RFC 7427) when
+    /// we have one, else by PSK.
+    func identityAndAuthentication(_ context: AuthContext) throws -> [IKEv2Payload] {
         let octets = try PSKAuthentication.signedOctets(prf: context.keys.prf, realMessage: context.initRequest,
                                                         peerNonce: context.nonceResponder, identityKey: context.keys.skPi,
                                                         identity: configuration.identity)
@@ -19,12 +30,7 @@ extension GroupMemberInitiator {
             let auth = try PSKAuthentication.compute(prf: context.keys.prf, sharedSecret: psk, signedOctets: octets)
             inner.append(.authentication(AuthenticationPayload(method: AuthenticationPayload.sharedKeyMIC, data: auth)))
         }
-        inner.append(.groupIdentification(configuration.groupID))
-        if let acceptable = configuration.acceptable { inner.append(.securityAssociation(Self.groupProposals(acceptable))) }
-        if let count = configuration.senderIDsRequested { inner.append(.notify(.groupSender(count: count))) }
-        let header = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
-                                 exchangeType: IKEv2ExchangeType.gsaAuth, flags: IKEv2Header.initiatorFlag, messageID: 1)
-        return try sealRequest(inner, header: header, keys: context.keys, fragmentation: context.fragmentation)
+        return inner
     }
 
     /// SAg (RFC 9838 §4.3): one ESP proposal and one GIKE_UPDATE proposal with the same number

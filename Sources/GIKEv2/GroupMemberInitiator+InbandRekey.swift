@@ -11,23 +11,10 @@ extension GroupMemberInitiator {
     mutating func handleInbandRekey(_ datagram: [UInt8], header: IKEv2Header, context: RegisteredContext,
                                     now: EngineTime) -> [Action] {
         var context = context
-        switch context.responses.classify(header.messageID) {
-        case .retransmission:
-            guard let cached = context.cache.response(messageID: header.messageID, request: datagram) else {
-                return ignore("GSA_INBAND_REKEY reuses a Message ID with different content")
-            }
-            return cached.map { .send(datagram: $0, to: configuration.server) }
-        case .outsideWindow:
-            return ignore("GSA_INBAND_REKEY outside the window (RFC 7296 §2.3)")
-        case .new:
-            break
-        }
         let opened: OpenedIKEv2Message
-        do {
-            opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
-            try IKEv2ExchangeRules.check(opened)
-        } catch {
-            return ignore("GSA_INBAND_REKEY rejected: \(error)")
+        switch openGCKSRequest(datagram, header: header, context: context, name: "GSA_INBAND_REKEY") {
+        case .opened(let message): opened = message
+        case .finished(let actions): return actions
         }
         var holdings = context.holdings
         var actions: [Action] = []
@@ -62,14 +49,7 @@ extension GroupMemberInitiator {
             return ignore("GSA_INBAND_REKEY refused: \(error)")
         }
         do {
-            let answerHeader = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
-                                           exchangeType: IKEv2ExchangeType.gsaInbandRekey,
-                                           flags: IKEv2Header.initiatorFlag | IKEv2Header.responseFlag, messageID: header.messageID)
-            let answer = try SKProtection.seal(header: answerHeader, innerPayloads: [],
-                                               iv: random.bytes(context.keys.initiatorProtection.ivLength),
-                                               protection: context.keys.initiatorProtection)
-            context.responses.markProcessed(header.messageID)
-            context.cache.store(messageID: header.messageID, request: datagram, response: [answer])
+            let answer = try sealEmptyAnswer(to: datagram, header: header, context: &context)
             context.holdings = holdings
             rekeyReceiver?.adopt(holdings, now: now)
             state = .registered(context)

@@ -57,37 +57,17 @@ extension GroupMemberInitiator {
             pending = nil
             return [.cancelTimer(Self.retransmitTimer), .log(LogEvent(.debug, "GM-ALIVE", "the GCKS answered the liveness check"))]
         }
-        switch context.responses.classify(header.messageID) {
-        case .retransmission:
-            guard let cached = context.cache.response(messageID: header.messageID, request: datagram) else {
-                return ignore("INFORMATIONAL request reuses a Message ID with different content")
-            }
-            return cached.map { .send(datagram: $0, to: configuration.server) }
-        case .outsideWindow:
-            return ignore("INFORMATIONAL request outside the window (RFC 7296 §2.3)")
-        case .new:
-            break
-        }
         let opened: OpenedIKEv2Message
-        do {
-            opened = try SKProtection.open(datagram, protection: context.keys.responderProtection)
-            try IKEv2ExchangeRules.check(opened)
-        } catch {
-            return ignore("INFORMATIONAL request rejected: \(error)")
+        switch openGCKSRequest(datagram, header: header, context: context, name: "INFORMATIONAL request") {
+        case .opened(let message): opened = message
+        case .finished(let actions): return actions
         }
         let deletesIKESA = opened.innerPayloads.contains {
             if case .delete(let d) = $0 { return d.protocolID == IKEv2ProtocolID.ike } else { return false }
         }
         do {
             // The answer to a liveness check or to Delete of the IKE SA is empty (RFC 7296 §1.4.1).
-            let answerHeader = IKEv2Header(initiatorSPI: spiInitiator, responderSPI: context.spiResponder,
-                                           exchangeType: IKEv2ExchangeType.informational,
-                                           flags: IKEv2Header.initiatorFlag | IKEv2Header.responseFlag, messageID: header.messageID)
-            let answer = try SKProtection.seal(header: answerHeader, innerPayloads: [],
-                                               iv: random.bytes(context.keys.initiatorProtection.ivLength),
-                                               protection: context.keys.initiatorProtection)
-            context.responses.markProcessed(header.messageID)
-            context.cache.store(messageID: header.messageID, request: datagram, response: [answer])
+            let answer = try sealEmptyAnswer(to: datagram, header: header, context: &context)
             var actions: [Action] = [.send(datagram: answer, to: configuration.server)]
             if deletesIKESA {
                 context.ikeSAOpen = false

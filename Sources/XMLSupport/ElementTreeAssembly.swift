@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Turns a finished element table into `XMLElementNode` values. The table is only read, so the
 /// children of a wide element (an export's thousands of groups or access lists) are built on all
 /// cores; each lands in its own slot, so the tree is the same as a serial build gives.
@@ -90,16 +88,9 @@ struct ElementTreeAssembly: Sendable {
     }
 
     private func buildInParallel(_ jobs: [ChildJob], parentPath: String) -> [XMLElementNode] {
-        let slots = NodeSlots(count: jobs.count)
-        // Several chunks per core, so one slow chunk does not leave a core idle at the end.
-        let chunks = min(jobs.count, 32)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for position in (jobs.count * chunk / chunks)..<(jobs.count * (chunk + 1) / chunks) {
-                let job = jobs[position]
-                slots.store(element(job.record, parentPath: parentPath, step: job.step, index: job.index), at: position)
-            }
+        ParallelMap.map(jobs, chunks: 32) { job in
+            element(job.record, parentPath: parentPath, step: job.step, index: job.index)
         }
-        return slots.collect()
     }
 
     /// Among the siblings starting at `first`: how many are called `name`, and how many of those
@@ -115,32 +106,5 @@ struct ElementTreeAssembly: Sendable {
             sibling = records[Int(sibling)].nextSibling
         }
         return (total, position)
-    }
-
-    /// One slot per child. Each slot is written by exactly one iteration and read only after
-    /// `concurrentPerform` has returned, which is what makes the unchecked `Sendable` sound.
-    final class NodeSlots: @unchecked Sendable {
-        private let buffer: UnsafeMutableBufferPointer<XMLElementNode?>
-
-        init(count: Int) {
-            buffer = .allocate(capacity: count)
-            buffer.initialize(repeating: nil)
-        }
-
-        deinit {
-            buffer.deinitialize()
-            buffer.deallocate()
-        }
-
-        func store(_ node: XMLElementNode, at index: Int) {
-            buffer[index] = node
-        }
-
-        func collect() -> [XMLElementNode] {
-            buffer.map { node in
-                guard let node else { preconditionFailure("ElementTreeAssembly: a child was not built") }
-                return node
-            }
-        }
     }
 }

@@ -92,22 +92,6 @@ import Testing
         #expect(fast == full)
         #expect(fast[index].document == nil)
     }
-
-    @Test func parallelMapKeepsInputOrder() {
-        let numbers = Array(0..<2_000)
-        let mapped = ParallelMap.map(numbers) { value -> String in
-            // Uneven work, so chunks finish out of order.
-            var total = 0
-            for step in 0..<(value % 7) * 500 { total &+= step }
-            return "\(value)-\(total & 1)"
-        }
-        #expect(mapped == numbers.map { value in
-            var total = 0
-            for step in 0..<(value % 7) * 500 { total &+= step }
-            return "\(value)-\(total & 1)"
-        })
-        #expect(ParallelMap.map([Int]()) { $0 }.isEmpty)
-    }
 }
 
 /// The string helpers' fast paths give what their plain definitions give.

@@ -87,7 +87,7 @@ struct TEKLifecycleTests {
         // The evicted member's keys reach none of the new keys; every other member reaches the root.
         let newRoot = plan.newRoot.serial
         for (name, path) in paths {
-            let reach = Self.reachable(from: Set(path.map(\.serial)), wraps: plan.wraps)
+            let reach = LKHReplay.reachable(from: Set(path.map(\.serial)), wraps: plan.wraps)
             #expect(reach.contains(newRoot) == (name != "c"), "\(name)")
         }
         #expect(state.keyTree?.root.serial == newRoot)
@@ -106,7 +106,7 @@ struct TEKLifecycleTests {
         let plan = try #require(rekeys.first?.keyTreeUpdate)
         #expect(Set(plan.newKeys.map(\.position)).count == plan.newKeys.count, "each node replaced once")
         for (name, path) in paths {
-            let reach = Self.reachable(from: Set(path.map(\.serial)), wraps: plan.wraps)
+            let reach = LKHReplay.reachable(from: Set(path.map(\.serial)), wraps: plan.wraps)
             #expect(reach.contains(plan.newRoot.serial) == !["m1", "m2", "m6"].contains(name), "\(name)")
         }
     }
@@ -118,18 +118,5 @@ struct TEKLifecycleTests {
         let rekey = try state.rollOverTEKs(atMilliseconds: 5000, random: random)
         #expect(rekey.reason == .operatorRequest && rekey.newTEKs.count == 1 && rekey.newRekeySA == nil)
         #expect(state.nextRekeyEventMilliseconds == 35_000, "old TEK forgotten 30 s (DTD) later")
-    }
-
-    static func reachable(from known: Set<UInt32>, wraps: [LKHWrap]) -> Set<UInt32> {
-        var holding = known
-        var changed = true
-        while changed {
-            changed = false
-            for wrap in wraps where holding.contains(wrap.wrappingKey.serial) && !holding.contains(wrap.key.serial) {
-                holding.insert(wrap.key.serial)
-                changed = true
-            }
-        }
-        return holding
     }
 }

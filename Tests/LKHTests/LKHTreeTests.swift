@@ -15,21 +15,6 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// Replays a rekey from the point of view of whoever holds `known` keys: repeatedly decrypt any
-/// wrap whose wrapping key is known. Works on serials, which is what decryptability depends on.
-func reachable(from known: Set<UInt32>, wraps: [LKHWrap]) -> Set<UInt32> {
-    var holding = known
-    var changed = true
-    while changed {
-        changed = false
-        for wrap in wraps where holding.contains(wrap.wrappingKey.serial) && !holding.contains(wrap.key.serial) {
-            holding.insert(wrap.key.serial)
-            changed = true
-        }
-    }
-    return holding
-}
-
 @Suite struct LKHShapeTests {
     @Test func binaryTreeNumberingMatchesRFC9838AppendixA() throws {
         // RFC 9838 Figure 22 numbers the nodes below the SA key 1...14 breadth-first; with our
@@ -128,9 +113,9 @@ func reachable(from known: Set<UInt32>, wraps: [LKHWrap]) -> Set<UInt32> {
             let newSerials = Set(eviction.newKeys.map(\.serial))
             // Collusion: the evicted members pool every key they ever held.
             let pooled = victims.reduce(into: Set<UInt32>()) { $0.formUnion(held[$1] ?? []) }
-            #expect(reachable(from: pooled, wraps: eviction.wraps).isDisjoint(with: newSerials), "round \(round)")
+            #expect(LKHReplay.reachable(from: pooled, wraps: eviction.wraps).isDisjoint(with: newSerials), "round \(round)")
             for member in names where !victims.contains(member) {
-                let recovered = reachable(from: held[member] ?? [], wraps: eviction.wraps)
+                let recovered = LKHReplay.reachable(from: held[member] ?? [], wraps: eviction.wraps)
                 let nowHeld = Set(try tree.path(of: member).map(\.serial))
                 #expect(nowHeld.isSubset(of: recovered), "round \(round): \(member) cannot follow the rekey")
             }

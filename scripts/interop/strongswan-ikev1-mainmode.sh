@@ -14,88 +14,19 @@ GROUPKEY=$(cd "$(dirname "${1:?usage: strongswan-ikev1-mainmode.sh GROUPKEY_BINA
 PORT=${2:-18849}
 MODE=${MODE:-main}
 W=$(mktemp -d)
-SERVE_PID=""
-CHARON_PID=""
-cleanup() {
-  [ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null || true
-  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then echo "work directory: $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/charon-common.sh"
+remove_work_directory_on_exit
 AGGRESSIVE=no
 [ "$MODE" = aggressive ] && AGGRESSIVE=yes
 
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = 5504
-    port_nat_t = 5505
-    install_routes = no
-    routing_table = 0
-    retransmit_tries = 2
-    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
-    load_modular = no
-    load = random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici
-    filelog {
-        log {
-            path = $W/charon.log
-            default = 1
-            ike = 2
-            flush_line = yes
-        }
-    }
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
-cat > "$W/swanctl.conf" <<CONF
-connections {
-  gdoi {
-    version = 1
-    aggressive = $AGGRESSIVE
-    local_addrs = 127.0.0.1
-    remote_addrs = 127.0.0.2
-    remote_port = $PORT
-    mobike = no
-    proposals = aes256-sha256-modp2048
-    local {
-      auth = psk
-      id = 127.0.0.1
-    }
-    remote {
-      auth = psk
-      id = 127.0.0.2
-    }
-    children {
-      qm {
-        esp_proposals = aes128-sha256
-        local_ts = 127.0.0.1/32
-        remote_ts = 127.0.0.2/32
-        mode = transport
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-demo {
-    id-1 = 127.0.0.1
-    id-2 = 127.0.0.2
-    secret = "groupkey-demo-psk"
-  }
-}
-CONF
+charon_write_strongswan_conf "$W" 5504 5505 "random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici" \
+  "default=1 ike=2" "retransmit_tries = 2" "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
+charon_write_ikev1_psk_initiator_conf "$W/swanctl.conf" "$PORT" aes256-sha256-modp2048 "$AGGRESSIVE"
 
-"$GROUPKEY" serve --listen "127.0.0.2:$PORT" --log-level debug >"$W/serve.out" 2>"$W/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 200); do grep -q "listening on" "$W/serve.out" 2>/dev/null && break; sleep 0.05; done
+serve_start --listen "127.0.0.2:$PORT" --log-level debug
+wait_for_text "$W/serve.out" "listening on" || true
 
-STRONGSWAN_CONF=$W/strongswan.conf unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$W/charon.out" 2>&1 &
-CHARON_PID=$!
-for _ in $(seq 100); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
+charon_start "$W"
 U="--uri unix://$W/charon.vici"
 swanctl --load-all --file "$W/swanctl.conf" $U >/dev/null 2>&1
 

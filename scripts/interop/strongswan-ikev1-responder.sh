@@ -14,38 +14,11 @@ GROUPKEY=$(cd "$(dirname "${1:?usage: strongswan-ikev1-responder.sh GROUPKEY_BIN
 PORT=${2:-18860}
 MODE=${MODE:-main}
 W=$(mktemp -d)
-CHARON_PID=""
-cleanup() {
-  [ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then echo "work directory: $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/charon-common.sh"
+remove_work_directory_on_exit
 
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = $PORT
-    port_nat_t = $((PORT + 1))
-    install_routes = no
-    routing_table = 0
-    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
-    load_modular = no
-    load = random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici
-    filelog {
-        log {
-            path = $W/charon.log
-            default = 1
-            ike = 2
-            flush_line = yes
-        }
-    }
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
+charon_write_strongswan_conf "$W" "$PORT" $((PORT + 1)) "random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici" \
+  "default=1 ike=2" "i_dont_care_about_security_and_use_aggressive_mode_psk = yes"
 cat > "$W/swanctl.conf" <<CONF
 connections {
   gm {
@@ -72,9 +45,7 @@ secrets {
   }
 }
 CONF
-STRONGSWAN_CONF=$W/strongswan.conf unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$W/charon.out" 2>&1 &
-CHARON_PID=$!
-for _ in $(seq 100); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
+charon_start "$W"
 U="--uri unix://$W/charon.vici"
 swanctl --load-all --file "$W/swanctl.conf" $U >/dev/null 2>&1
 

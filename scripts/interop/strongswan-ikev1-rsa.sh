@@ -13,15 +13,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PORT=${2:-18851}
 MODE=${MODE:-main}
 W=$(mktemp -d)
-SERVE_PID=""
-CHARON_PID=""
-cleanup() {
-  [ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null || true
-  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then echo "work directory: $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/charon-common.sh"
+remove_work_directory_on_exit
 AGGRESSIVE=no
 [ "$MODE" = aggressive ] && AGGRESSIVE=yes
 
@@ -48,30 +41,8 @@ sed -e 's#<psk secret-ref="secrets:demo-psk"/>#<certificate trust-anchor="root"/
     "$ROOT/Policies/demo-group-1001.xml" > "$W/policies/group.xml"
 echo "demo-rekey-signing-key = file:$W/gcks-key.pem" > "$W/secrets"
 
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = 5506
-    port_nat_t = 5507
-    install_routes = no
-    routing_table = 0
-    retransmit_tries = 2
-    load_modular = no
-    load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey hmac kdf kernel-netlink socket-default vici
-    filelog {
-        log {
-            path = $W/charon.log
-            default = 1
-            ike = 2
-            flush_line = yes
-        }
-    }
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
+charon_write_strongswan_conf "$W" 5506 5507 "random nonce openssl pem pkcs1 pkcs8 x509 pubkey hmac kdf kernel-netlink socket-default vici" \
+  "default=1 ike=2" "retransmit_tries = 2"
 cat > "$W/swanctl.conf" <<CONF
 connections {
   gdoi-rsa {
@@ -97,15 +68,12 @@ connections {
 }
 CONF
 
-"$GROUPKEY" serve --policies "$W/policies" --secrets "$W/secrets" --listen "127.0.0.2:$PORT" --id gcks.example \
-  --cert "$W/gcks.pem" --key "$W/gcks-key.pem" --log-level debug >"$W/serve.out" 2>"$W/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 200); do grep -q "listening on" "$W/serve.out" 2>/dev/null && break; sleep 0.05; done
+serve_start --policies "$W/policies" --secrets "$W/secrets" --listen "127.0.0.2:$PORT" --id gcks.example \
+  --cert "$W/gcks.pem" --key "$W/gcks-key.pem" --log-level debug
+wait_for_text "$W/serve.out" "listening on" || true
 grep -q "listening on" "$W/serve.out" || { echo "FAIL: serve did not start"; cat "$W/serve.log"; exit 1; }
 
-STRONGSWAN_CONF=$W/strongswan.conf unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$W/charon.out" 2>&1 &
-CHARON_PID=$!
-for _ in $(seq 100); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
+charon_start "$W"
 U="--uri unix://$W/charon.vici"
 swanctl --load-all --file "$W/swanctl.conf" $U >"$W/load.out" 2>&1 || { echo "FAIL: swanctl --load-all"; cat "$W/load.out"; exit 1; }
 

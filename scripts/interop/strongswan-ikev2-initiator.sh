@@ -17,40 +17,11 @@ set -euo pipefail
 GROUPKEY=$(cd "$(dirname "${1:?usage: strongswan-ikev2-initiator.sh GROUPKEY_BINARY [PORT]}")" && pwd)/$(basename "$1")
 PORT=${2:-18848}
 W=$(mktemp -d)
-SERVE_PID=""
-CHARON_PID=""
-cleanup() {
-  [ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null || true
-  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then echo "kept $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/charon-common.sh"
+remove_work_directory_on_exit
 
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = $((PORT + 2))
-    port_nat_t = $((PORT + 3))
-    install_routes = no
-    routing_table = 0
-    retransmit_tries = 1
-    load_modular = no
-    load = random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici
-    filelog {
-        log {
-            path = $W/charon.log
-            default = 1
-            ike = 2
-            flush_line = yes
-        }
-    }
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
+charon_write_strongswan_conf "$W" $((PORT + 2)) $((PORT + 3)) "random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici" \
+  "default=1 ike=2" "retransmit_tries = 1"
 conn() { # name local-id
   cat <<CONF
   $1 {
@@ -104,17 +75,10 @@ secrets {
 CONF
 } > "$W/swanctl.conf"
 
-"$GROUPKEY" serve --listen "127.0.0.1:$PORT" --log-level info >"$W/serve.out" 2>"$W/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$W/serve.out" 2>/dev/null && break
-  kill -0 "$SERVE_PID" 2>/dev/null || { cat "$W/serve.log"; exit 1; }
-  sleep 0.05
-done
+serve_start --listen "127.0.0.1:$PORT" --log-level info
+wait_for_text "$W/serve.out" "listening on" "$SERVE_PID" || [ $? -ne 2 ] || { cat "$W/serve.log"; exit 1; }
 
-STRONGSWAN_CONF=$W/strongswan.conf unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$W/charon.out" 2>&1 &
-CHARON_PID=$!
-for _ in $(seq 100); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
+charon_start "$W"
 swanctl --load-all --file "$W/swanctl.conf" --uri "unix://$W/charon.vici" >"$W/load.out" 2>&1
 initiate() { swanctl --initiate "$@" --timeout 10 --uri "unix://$W/charon.vici" >>"$W/initiate.out" 2>&1 || true; }
 initiate --ike childless

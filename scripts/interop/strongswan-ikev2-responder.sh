@@ -21,6 +21,7 @@ W=${2:?usage: strongswan-ikev2-responder.sh start|stop DIR [PORT]}
 PORT=${3:-18860}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
+. "$(dirname "$0")/charon-common.sh"
 
 if [ "$MODE" = stop ]; then
   if [ -f "$W/charon.pid" ]; then
@@ -50,33 +51,11 @@ cp "$W/sswan.pem" "$W/x509/"; cp "$W/ca.pem" "$W/x509ca/"; cp "$W/sswan.key" "$W
 
 LEVEL=2
 [ "${LOG:-1}" = 0 ] && LEVEL=-1
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = $PORT
-    port_nat_t = $((PORT + 1))
-    install_routes = no
-    routing_table = 0
-    load_modular = no
-    load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 gcm hmac kdf kernel-netlink socket-default vici
-    # The benchmark opens thousands of IKE SAs at once: no cookies, no half-open limit.
-    dos_protection = no
-    init_limit_half_open = 0
-    filelog {
-        log {
-            path = $W/charon.log
-            default = $((LEVEL < 1 ? LEVEL : 1))
-            ike = $LEVEL
-            enc = $((LEVEL < 1 ? LEVEL : 1))
-            flush_line = yes
-        }
-    }
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
+QUIET=$((LEVEL < 1 ? LEVEL : 1))
+# The benchmark opens thousands of IKE SAs at once: no cookies, no half-open limit.
+charon_write_strongswan_conf "$W" "$PORT" $((PORT + 1)) \
+  "random nonce openssl pem pkcs1 pkcs8 x509 pubkey curve25519 gcm hmac kdf kernel-netlink socket-default vici" \
+  "default=$QUIET ike=$LEVEL enc=$QUIET" "dos_protection = no" "init_limit_half_open = 0"
 cat > "$W/swanctl.conf" <<CONF
 connections {
   psk {
@@ -126,8 +105,7 @@ STRONGSWAN_CONF=$W/strongswan.conf setsid unshare -m bash -c \
   'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon' \
   >"$W/charon.out" 2>&1 </dev/null &
 echo $! > "$W/charon.pid"
-for _ in $(seq 200); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
-[ -S "$W/charon.vici" ] || { echo "charon did not start" >&2; cat "$W/charon.out" >&2; exit 1; }
+wait_for_vici "$W" || { echo "charon did not start" >&2; cat "$W/charon.out" >&2; exit 1; }
 swanctl --load-all --file "$W/swanctl.conf" --uri "unix://$W/charon.vici" >"$W/load.out" 2>&1 \
   || { cat "$W/load.out" >&2; exit 1; }
 grep -q "loaded connection 'cert'" "$W/load.out" && grep -qE "loaded (RSA|ECDSA|private) key" "$W/load.out" \

@@ -11,31 +11,18 @@ fields show the TEK SPIs, key data and the push sequence number we sent.
 Usage: python3 scripts/interop/tshark-gdoi-groupkey.py CAPTURE.json [OUT.pcap]
 """
 import json
-import struct
+import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tshark_support import sa_tek_layout_difference, write_udp_pcap  # noqa: E402
 
 capture = json.load(open(sys.argv[1]))
 OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/groupkey-gdoi.pcap"
 frames = [(f["name"], bytes.fromhex(f["hex"])) for f in capture["frames"]]
 
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-with open(OUT, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW (IPv4)
-    for n, (_, payload) in enumerate(frames):
-        udp = struct.pack("!HHHH", 848, 848, 8 + len(payload), 0) + payload
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n, 0, 64, 17, 0, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 2]))
-        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-        f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, len(ip + udp), len(ip + udp)) + ip + udp)
+write_udp_pcap(OUT, [(payload, 848, 848) for _, payload in frames])
 
 base = ["tshark", "-r", OUT, "-d", "udp.port==848,isakmp"]
 text = subprocess.run(base + ["-V"], capture_output=True, text=True).stdout
@@ -44,10 +31,9 @@ bad = known = 0
 for (label, _), block in zip(frames, blocks):
     lines = block.splitlines()
     problems = [l.strip() for l in lines if "Malformed" in l or "[Expert Info (Error" in l]
-    first_bad = next((i for i, l in enumerate(lines) if "Malformed" in l), None)
-    sat_layout = first_bad is not None and "SRC ID Data Length" in lines[first_bad - 1] and "SA TEK" in block
+    sat_layout = sa_tek_layout_difference(block)
     if problems and sat_layout:
-        verdict, known = "known tshark SA TEK layout difference (%s)" % lines[first_bad - 1].strip(), known + 1
+        verdict, known = "known tshark SA TEK layout difference (%s)" % sat_layout, known + 1
     elif problems:
         verdict, bad = "ERROR " + "; ".join(problems[:2]), bad + 1
     else:

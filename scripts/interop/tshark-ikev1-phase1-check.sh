@@ -13,81 +13,22 @@ set -euo pipefail
 GROUPKEY=$(cd "$(dirname "${1:?usage: tshark-ikev1-phase1-check.sh GROUPKEY_BINARY [PORT]}")" && pwd)/$(basename "$1")
 PORT=${2:-18870}
 W=$(mktemp -d)
-SERVE_PID=""
-DUMP_PID=""
-CHARON_PID=""
-cleanup() {
-  [ -n "$CHARON_PID" ] && kill "$CHARON_PID" 2>/dev/null || true
-  [ -n "$DUMP_PID" ] && kill -KILL "$DUMP_PID" 2>/dev/null || true
-  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then echo "work directory: $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
+. "$(dirname "$0")/charon-common.sh"
+remove_work_directory_on_exit
 
-cat > "$W/strongswan.conf" <<CONF
-charon {
-    port = 5508
-    port_nat_t = 5509
-    install_routes = no
-    routing_table = 0
-    retransmit_tries = 1
-    load_modular = no
-    load = random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici
-    plugins {
-        vici {
-            socket = unix://$W/charon.vici
-        }
-    }
-}
-CONF
-cat > "$W/swanctl.conf" <<CONF
-connections {
-  gdoi {
-    version = 1
-    local_addrs = 127.0.0.1
-    remote_addrs = 127.0.0.2
-    remote_port = $PORT
-    mobike = no
-    proposals = aes128-sha256-modp2048
-    local {
-      auth = psk
-      id = 127.0.0.1
-    }
-    remote {
-      auth = psk
-      id = 127.0.0.2
-    }
-    children {
-      qm {
-        esp_proposals = aes128-sha256
-        local_ts = 127.0.0.1/32
-        remote_ts = 127.0.0.2/32
-        mode = transport
-        start_action = none
-      }
-    }
-  }
-}
-secrets {
-  ike-demo {
-    id-1 = 127.0.0.1
-    id-2 = 127.0.0.2
-    secret = "groupkey-demo-psk"
-  }
-}
-CONF
+charon_write_strongswan_conf "$W" 5508 5509 "random nonce openssl pem pkcs1 x509 pubkey hmac kdf kernel-netlink socket-default vici" \
+  "" "retransmit_tries = 1"
+charon_write_ikev1_psk_initiator_conf "$W/swanctl.conf" "$PORT" aes128-sha256-modp2048 no
 
-tcpdump -i lo -U -w "$W/ike.pcap" "udp port $PORT" >"$W/tcpdump.log" 2>&1 &
+# --immediate-mode: without it libpcap hands packets over only when its ring-buffer block times
+# out (about 1 s), so the kill below could come before the exchange reached the file.
+tcpdump -i lo -U --immediate-mode -w "$W/ike.pcap" "udp port $PORT" >"$W/tcpdump.log" 2>&1 &
 DUMP_PID=$!
 # Traffic only once tcpdump is capturing.
-for _ in $(seq 200); do grep -q "listening on" "$W/tcpdump.log" 2>/dev/null && break; sleep 0.05; done
-"$GROUPKEY" serve --listen "127.0.0.2:$PORT" --ike-key-log "$W/keys" >"$W/serve.out" 2>"$W/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 200); do grep -q "listening on" "$W/serve.out" 2>/dev/null && break; sleep 0.05; done
-STRONGSWAN_CONF=$W/strongswan.conf unshare -m sh -c "mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon" >"$W/charon.out" 2>&1 &
-CHARON_PID=$!
-for _ in $(seq 100); do [ -S "$W/charon.vici" ] && break; sleep 0.05; done
+wait_for_text "$W/tcpdump.log" "listening on" || true
+serve_start --listen "127.0.0.2:$PORT" --ike-key-log "$W/keys"
+wait_for_text "$W/serve.out" "listening on" || true
+charon_start "$W"
 U="--uri unix://$W/charon.vici"
 sleep 0.3
 swanctl --load-all --file "$W/swanctl.conf" $U >/dev/null 2>&1

@@ -45,11 +45,11 @@ struct BenchImportCommand: ParsableCommand {
         let clock = ContinuousClock()
         for _ in 0..<runs {
             last = nil
-            let processorStart = Self.processorSeconds()
+            let processorStart = CPUTime.process()
             let start = clock.now
             let result = GDOIImporter.run([input], from: .cisco, check: outputCheck)
             runsByTime.append(((clock.now - start).seconds, result.timings))
-            processorSeconds.append(Self.processorSeconds() - processorStart)
+            processorSeconds.append(CPUTime.process() - processorStart)
             last = result
         }
         runsByTime.sort { $0.seconds < $1.seconds }
@@ -66,19 +66,6 @@ struct BenchImportCommand: ParsableCommand {
         let phases = median.timings
         print(String(format: "median run by phase: read (parse + reader) %.3f s, map + write %.3f s, resolve %.3f s, check %.3f s, report %.3f s",
                      phases.read.seconds, phases.mapAndWrite.seconds, phases.resolve.seconds, phases.check.seconds, phases.report.seconds))
-    }
-
-    /// User plus system time of the whole process so far.
-    static func processorSeconds() -> Double {
-        var usage = rusage()
-        #if canImport(Glibc)
-        let who = RUSAGE_SELF.rawValue
-        #else
-        let who = RUSAGE_SELF
-        #endif
-        guard getrusage(who, &usage) == 0 else { return 0 }
-        let seconds = { (time: timeval) in Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// ru_maxrss is in kilobytes on Linux.
