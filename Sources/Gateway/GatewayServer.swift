@@ -64,6 +64,9 @@ public final class GatewayServer: Sendable {
         public var gdoiAllowLegacy = false
         /// The GROUPKEY-PULL responder; nil: a `GroupKeyPullServer` on the served directory.
         public var gdoiPhase2: (any Phase2Responder)?
+        /// How GROUPKEY-PUSH reaches GDOI members: missed acknowledgements before eviction, and
+        /// the wait for them (GDOIRekeyDistributor).
+        public var gdoiPush = GDOIRekeyDistributor.Configuration()
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -266,7 +269,13 @@ public final class GatewayServer: Sendable {
                 phase1.localEndpoint = firstBound
                 phase1.identity = .address(firstBound)
                 let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)
-                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: pull))
+                var keyServer = GDOIKeyServer(configuration: phase1, random: random, phase2: pull)
+                var distributor = GDOIRekeyDistributor(configuration: configuration.gdoiPush)
+                // The KEKs GDOI members will hold, known before any rekey changes a key tree.
+                distributor.prime(directory.snapshot)
+                keyServer.distributor = distributor
+                driver.install(isakmp: keyServer)
+                driver.rekeyHandoff = { gcks, keyServer, now in Self.handOff(gcks: &gcks, keyServer: &keyServer, directory: directory, now: now) }
             }
             driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",
@@ -295,6 +304,32 @@ public final class GatewayServer: Sendable {
     public func reload() async -> ReloadReport {
         let response = await control(.reload)
         return response.reload ?? ReloadReport(applied: false, diagnostics: [response.error?.description ?? "no answer"])
+    }
+
+    /// One group, two protocols (issue 9): every rekey the GCKS made (scheduled, operator, eviction,
+    /// reload) goes to the group's GDOI members as GROUPKEY-PUSH, and the members the key server
+    /// gives up on (missed acknowledgements) are evicted through the GCKS, whose eviction rekeys
+    /// both populations. Groups added since are primed before their first change.
+    static func handOff(gcks: inout GCKSResponder, keyServer: inout GDOIKeyServer, directory: GroupDirectory,
+                        now: EngineTime) -> (engine: [Action], isakmp: [Action]) {
+        var engineActions: [Action] = [], isakmpActions: [Action] = []
+        // An eviction's rekeys are handed over in the next round; two rounds settle everything.
+        for _ in 0..<3 {
+            let evictions = keyServer.distributor?.takeEvictions() ?? []
+            for eviction in evictions {
+                engineActions += gcks.evict(group: eviction.group, members: eviction.members, now: now)
+            }
+            let performed = gcks.takePerformedRekeys()
+            for batch in performed {
+                isakmpActions += keyServer.distribute(batch.rekeys, group: batch.group, now: now)
+            }
+            if evictions.isEmpty && performed.isEmpty { break }
+        }
+        if let distributor = keyServer.distributor {
+            let unprimed = directory.snapshot.filter { $0.definition.protocols.gdoi && $0.rekeySA != nil && !distributor.isPrimed($0.name) }
+            if !unprimed.isEmpty { keyServer.distributor?.prime(unprimed) }
+        }
+        return (engineActions, isakmpActions)
     }
 
     /// Phase 1 for GDOI members: the default PSK suites (and legacy ones if allowed). Main Mode
