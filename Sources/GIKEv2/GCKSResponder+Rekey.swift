@@ -92,6 +92,8 @@ extension GCKSResponder {
             actions.append(.persist(.groupKeysChanged(group: group.name, reason: rekeys.map(\.reason.rawValue).joined(separator: ","))))
             record(rekeys, group: group)
         }
+        // A GDOI-only group has no G-IKEv2 member to tell: its rekeys travel as GROUPKEY-PUSH only.
+        guard group.definition.protocols.gikev2 else { return actions }
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA else {
                 actions.append(.log(LogEvent(.warning, "GCKS-REKEY-NO-SA", "group \(group.name): \(rekey.reason.rawValue) rekey has no rekey SA")))

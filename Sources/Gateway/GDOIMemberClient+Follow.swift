@@ -19,10 +19,10 @@ extension GDOIMemberClient {
     public static func follow(_ options: Options, interfaceAddress: String? = nil, random: any RandomSource = SystemRandom(),
                               logger: Logger = Logger(label: "groupkey.member"),
                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                              onRegistered: @escaping @Sendable (GDOIMemberHoldings) -> Void = { _ in },
+                              onRegistered: @escaping @Sendable (Phase1SA, GDOIMemberHoldings) -> Void = { _, _ in },
                               onPush: @escaping @Sendable (RekeyNotice, GDOIMemberHoldings?) -> Void) async throws(GatewayError) -> Outcome {
         let (outcome, session) = try await open(options, random: random, logger: logger, group: group)
-        guard case .registered(_, let holdings) = outcome else {
+        guard case .registered(let phase1, let holdings) = outcome else {
             await session.close()
             return outcome
         }
@@ -38,7 +38,7 @@ extension GDOIMemberClient {
                 throw error
             }
         }
-        onRegistered(holdings)
+        onRegistered(phase1, holdings)
         let stopped = session.loop.makePromise(of: Void.self)
         await withTaskCancellationHandler {
             try? await stopped.futureResult.get()

@@ -1,5 +1,6 @@
 import EngineCore
 import Foundation
+import KeyStore
 import GDOI
 import Gateway
 import GIKEv2
@@ -35,16 +36,29 @@ final class MixedGroupFixture: @unchecked Sendable {
         return text
     }
 
-    init(policy: String, push: GDOIRekeyDistributor.Configuration = .init()) async throws {
+    /// `stateFile`: persist to a KeyStore at that path (the folder's `state.db` when true).
+    init(policy: String, push: GDOIRekeyDistributor.Configuration = .init(), stateFile: Bool = false) async throws {
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("gk-mix-\(UUID().uuidString.prefix(8))")
         socketPath = folder.appendingPathComponent("control.sock").path
-        directory = try ControlFixture.load(policy)
+        var loaded = try ControlFixture.load(policy)
+        var persister: StatePersister?
+        if stateFile {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let store = try StateFile.open(path: folder.appendingPathComponent("state.db").path)
+            loaded = try StateFile.restore(loaded, from: store, random: SystemRandom(), nowMilliseconds: EngineTime(date: Date()).milliseconds,
+                                           logger: LoopbackRegistrationTests.quietLogger)
+            persister = StatePersister(store: store, directory: loaded)
+        }
+        directory = loaded
         var configuration = GatewayServer.Configuration(listen: [try ListenAddress(parsing: "127.0.0.1:0")],
                                                         logger: LoopbackRegistrationTests.quietLogger)
         configuration.controlSocketPath = socketPath
         configuration.gdoiPush = push
+        configuration.persister = persister
         server = try await GatewayServer.start(configuration: configuration, directory: directory)
     }
+
+    var statePath: String { folder.appendingPathComponent("state.db").path }
 
     var state: GroupState? { directory.snapshot.first { $0.name == Self.group } }
 
@@ -62,7 +76,7 @@ final class MixedGroupFixture: @unchecked Sendable {
         let options = gdoiOptions(name)
         let task = Task {
             _ = try? await GDOIMemberClient.follow(options, logger: LoopbackRegistrationTests.quietLogger,
-                                                   onRegistered: { [self] held in lock.withLock { gdoiHoldings[name, default: []].append(held) } },
+                                                   onRegistered: { [self] _, held in lock.withLock { gdoiHoldings[name, default: []].append(held) } },
                                                    onPush: { [self] notice, held in
                                                        lock.withLock {
                                                            gdoiNotices[name, default: []].append(notice)
