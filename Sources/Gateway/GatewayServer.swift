@@ -306,32 +306,6 @@ public final class GatewayServer: Sendable {
         return response.reload ?? ReloadReport(applied: false, diagnostics: [response.error?.description ?? "no answer"])
     }
 
-    /// One group, two protocols (issue 9): every rekey the GCKS made (scheduled, operator, eviction,
-    /// reload) goes to the group's GDOI members as GROUPKEY-PUSH, and the members the key server
-    /// gives up on (missed acknowledgements) are evicted through the GCKS, whose eviction rekeys
-    /// both populations. Groups added since are primed before their first change.
-    static func handOff(gcks: inout GCKSResponder, keyServer: inout GDOIKeyServer, directory: GroupDirectory,
-                        now: EngineTime) -> (engine: [Action], isakmp: [Action]) {
-        var engineActions: [Action] = [], isakmpActions: [Action] = []
-        // An eviction's rekeys are handed over in the next round; two rounds settle everything.
-        for _ in 0..<3 {
-            let evictions = keyServer.distributor?.takeEvictions() ?? []
-            for eviction in evictions {
-                engineActions += gcks.evict(group: eviction.group, members: eviction.members, now: now)
-            }
-            let performed = gcks.takePerformedRekeys()
-            for batch in performed {
-                isakmpActions += keyServer.distribute(batch.rekeys, group: batch.group, now: now)
-            }
-            if evictions.isEmpty && performed.isEmpty { break }
-        }
-        if let distributor = keyServer.distributor {
-            let unprimed = directory.snapshot.filter { $0.definition.protocols.gdoi && $0.rekeySA != nil && !distributor.isPrimed($0.name) }
-            if !unprimed.isEmpty { keyServer.distributor?.prime(unprimed) }
-        }
-        return (engineActions, isakmpActions)
-    }
-
     /// Phase 1 for GDOI members: the default PSK suites (and legacy ones if allowed). Main Mode
     /// must choose the key before the member's identity is known (RFC 2409 §5.4), so the groups'
     /// pre-shared key (the first group's, when several have one) is the fallback key. With an RSA
