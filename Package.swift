@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
-                           "GroupPolicy", "LKH",
+                           "GroupPolicy", "LKH", "KeyStore",
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "NIOCore", package: "swift-nio"),

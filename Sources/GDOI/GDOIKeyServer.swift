@@ -1,6 +1,7 @@
 import EngineCore
 import GDOIWire
 import GroupKeyCrypto
+import GroupState
 import WireCore
 
 /// The GDOI key server (RFC 6407) as one pure engine: it answers IKEv1 phase 1 (Main and
@@ -12,6 +13,9 @@ public struct GDOIKeyServer: Sendable {
     let random: any RandomSource
     /// The GROUPKEY-PULL responder; nil until one is wired in (exchange 32 is then refused).
     public var phase2: (any Phase2Responder)?
+    /// Carries the group's rekeys to GDOI members as GROUPKEY-PUSH; nil: this key server pushes
+    /// nothing (members re-register for new keys).
+    public var distributor: GDOIRekeyDistributor?
     /// Negotiations in progress, by cookie pair.
     var exchanges: [CookiePair: Phase1Exchange] = [:]
     /// Our responder cookie for each initiator cookie and address, so a retransmitted message 1
@@ -56,7 +60,10 @@ public struct GDOIKeyServer: Sendable {
         }
         let header = message.header
         var actions: [Action]
-        if header.responderCookie == 0 {
+        if header.exchangeType == ISAKMPExchangeType.groupkeyPushAck, distributor != nil {
+            // RFC 8263 §3: in the clear under the push's KEK cookies, not under a phase-1 SA.
+            actions = distributor?.receiveAck(datagram, from: peer) ?? []
+        } else if header.responderCookie == 0 {
             actions = handleFirstMessage(message, datagram: datagram, from: peer, now: now)
         } else {
             let cookies = CookiePair(header)
@@ -88,6 +95,14 @@ public struct GDOIKeyServer: Sendable {
             actions += responder.tick(now: now)
             phase2 = responder
         }
+        actions += distributor?.tick(now: now) ?? []
+        return actions + scheduleNextTimer(now: now)
+    }
+
+    /// Sends the rekeys the group state made (in any engine) to the group's GDOI members.
+    public mutating func distribute(_ rekeys: [GroupRekey], group: GroupState, now: EngineTime) -> [Action] {
+        guard distributor != nil else { return [] }
+        let actions = distributor?.distribute(rekeys, group: group, now: now) ?? []
         return actions + scheduleNextTimer(now: now)
     }
 
@@ -241,6 +256,10 @@ public struct GDOIKeyServer: Sendable {
             phase2 = nil
             let actions = responder.handle(datagram: datagram, header: header, under: record.sa, now: now)
             phase2 = responder
+            // A completed GROUPKEY-PULL admits the member: unicast pushes go to where it registered from.
+            for case .persist(.memberRegistered(let group, let member, _, _)) in actions {
+                distributor?.noteRegistration(group: group, member: member, address: record.sa.peerAddress)
+            }
             return actions
         default:
             return refusePhase2(message, record: record, from: peer)
@@ -286,6 +305,7 @@ public struct GDOIKeyServer: Sendable {
             if next.map({ due < $0 }) ?? true { next = due }
         }
         for record in established.values where next.map({ record.expiresAt < $0 }) ?? true { next = record.expiresAt }
+        if let due = distributor?.nextDeadline, next.map({ due < $0 }) ?? true { next = due }
         guard let next else { return [] }
         return [.scheduleTimer(Self.timer, at: max(next, now))]
     }

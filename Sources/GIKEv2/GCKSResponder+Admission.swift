@@ -17,6 +17,11 @@ extension GCKSResponder {
     mutating func admit(identity: IdentificationPayload, member: String, groupName: String, group: consuming GroupState,
                         certificateSubject: String?, senderIDCount: UInt32?, proposals: SecurityAssociationPayload?,
                         session: ResponderSession, peer: EndpointAddress, now: EngineTime? = nil) -> AdmissionResult {
+        // A group whose policy serves GDOI only is no group to G-IKEv2 members (RFC 9838 §4.7.1:
+        // INVALID_GROUP_ID), as a G-IKEv2-only group is none to GDOI members (GroupKeyPullServer).
+        guard group.definition.protocols.gikev2 else {
+            return .refused(notify: IKEv2NotifyType.invalidGroupID, why: "group \(groupName) serves GDOI members only")
+        }
         guard group.authorizes(idType: identity.idType, data: identity.data, memberLists: directory.memberLists,
                                certificateSubject: certificateSubject) else {
             return .refused(notify: IKEv2NotifyType.authorizationFailed, why: "identity not on the group's list")

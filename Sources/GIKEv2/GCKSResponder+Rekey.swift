@@ -90,7 +90,10 @@ extension GCKSResponder {
         // The new keys, tree and counters are durable before any datagram carries them.
         if !rekeys.isEmpty {
             actions.append(.persist(.groupKeysChanged(group: group.name, reason: rekeys.map(\.reason.rawValue).joined(separator: ","))))
+            record(rekeys, group: group)
         }
+        // A GDOI-only group has no G-IKEv2 member to tell: its rekeys travel as GROUPKEY-PUSH only.
+        guard group.definition.protocols.gikev2 else { return actions }
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA else {
                 actions.append(.log(LogEvent(.warning, "GCKS-REKEY-NO-SA", "group \(group.name): \(rekey.reason.rawValue) rekey has no rekey SA")))
@@ -131,6 +134,29 @@ extension GCKSResponder {
         }
         return actions
     }
+}
+
+extension GCKSResponder {
+    /// Notes rekeys made on the group outside the engine's own entry points (a reload's rollover),
+    /// so they reach the GDOI members too.
+    public mutating func record(_ rekeys: [GroupRekey], group: GroupState) {
+        guard !rekeys.isEmpty else { return }
+        performedRekeys.append(PerformedRekeys(rekeys: rekeys, group: group))
+    }
+
+    /// The rekeys made since the last call, oldest first; the caller renders them for the other
+    /// protocol (GROUPKEY-PUSH, RFC 6407 §4) so one rekey reaches every member of the group.
+    public mutating func takePerformedRekeys() -> [PerformedRekeys] {
+        defer { performedRekeys.removeAll() }
+        return performedRekeys
+    }
+}
+
+/// Rekeys of one group made in one step, with the group state after them (the keys they carry
+/// and the tree they were wrapped in).
+public struct PerformedRekeys: Sendable {
+    public let rekeys: [GroupRekey]
+    public let group: GroupState
 }
 
 /// A GSA_REKEY to send again.

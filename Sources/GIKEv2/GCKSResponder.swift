@@ -24,6 +24,9 @@ public struct GCKSResponder: Sendable {
     var inbandRekeys: [UInt64: InbandRekeyQueue] = [:]
     /// GSA_REKEY datagrams still to be repeated (multicast is not acknowledged).
     var rekeyRepeats: [RekeyRepeat] = []
+    /// Every rekey made since the caller last took them, with the group as it stood after them, so
+    /// the same rekeys reach the group's GDOI members too (`takePerformedRekeys`).
+    var performedRekeys: [PerformedRekeys] = []
 
     struct InitiatorKey: Hashable, Sendable {
         var spi: UInt64

@@ -85,7 +85,7 @@ public struct GIKEv2GroupOperations: GroupOperations {
         switch request.reason {
         case .operatorRequest: actions = engine.rekeyNow(group: current.name, now: now)
         case .eviction: actions = engine.evict(group: current.name, members: evicting, now: now)
-        case .policyChange: actions = try policyChangeRekey(current.name, make: make)
+        case .policyChange: actions = try policyChangeRekey(current.name, engine: &engine, make: make)
         }
         let failures = actions.compactMap { action -> String? in
             if case .log(let event) = action, event.code == "GCKS-REKEY-FAILED" { return event.message }
@@ -108,7 +108,7 @@ public struct GIKEv2GroupOperations: GroupOperations {
     }
 
     /// Rolls the group over to TEKs made under its (reloaded) policy and addresses the GSA_REKEY.
-    private func policyChangeRekey(_ name: String,
+    private func policyChangeRekey(_ name: String, engine: inout GCKSResponder,
                                    make: (inout GroupState) throws(GroupStateError) -> [GroupRekey]) throws(ControlFailure) -> [Action] {
         let rekeys: [GroupRekey], after: GroupState
         do {
@@ -116,6 +116,7 @@ public struct GIKEv2GroupOperations: GroupOperations {
                 (try make(&state), state)
             }
         } catch { throw ControlFailure(.internalError, "group \(name): \(error)") }
+        engine.record(rekeys, group: after)
         var actions: [Action] = []
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA, let destination = protecting.policy.destination else { continue }

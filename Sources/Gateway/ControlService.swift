@@ -1,5 +1,6 @@
 import EngineCore
 import Foundation
+import GDOI
 import GroupState
 import Logging
 import NIOCore
@@ -88,6 +89,16 @@ where Operations.Engine: DatagramEngine & Sendable {
         counters.failuresByReason.merge(driver.warningsByCode, uniquingKeysWith: +)
         counters.datagramsDropped += driver.ikev1Dropped + driver.unclassifiedDropped
         counters.rekeysSent += driver.rekeysSent
+        if let keyServer = driver.isakmpEngine {
+            let phase1 = keyServer.statistics
+            let push = keyServer.distributor?.statistics ?? GDOIRekeyDistributor.Statistics()
+            counters.gdoi = GDOICounters(phase1SAs: keyServer.establishedCount, phase1Established: phase1.phase1Established,
+                                         phase1Failures: phase1.phase1Failures, pulls: driver.gdoiRegistrations,
+                                         pushesSent: push.pushesSent, pushRetransmissions: push.pushRetransmissions,
+                                         acksReceived: push.acksReceived, acksMissed: push.acksMissed,
+                                         membersEvictedForMissedAcks: push.membersEvictedForMissedAcks,
+                                         datagramsReceived: phase1.datagramsReceived, datagramsDropped: phase1.datagramsDropped)
+        }
         return counters
     }
 

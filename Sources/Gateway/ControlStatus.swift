@@ -141,6 +141,8 @@ public struct GatewayCounters: Codable, Sendable, Equatable {
     /// GDOI engine).
     public var datagramsDropped: Int
     public var cookiesDemanded: Int
+    /// The GDOI key server beside the GCKS; nil when it does not run.
+    public var gdoi: GDOICounters?
 
     public init(registrations: Int = 0, registrationFailures: Int = 0, failuresByReason: [String: Int] = [:], rekeysSent: Int = 0,
                 retransmissions: Int = 0, datagramsReceived: Int = 0, datagramsDropped: Int = 0, cookiesDemanded: Int = 0) {
@@ -192,5 +194,39 @@ public struct RekeyPreview: Codable, Sendable, Equatable {
         self.evicted = evicted
         self.destination = destination
         self.notes = notes
+    }
+}
+
+/// What the GDOI key server did since start (RFC 6407: phase 1, GROUPKEY-PULL, GROUPKEY-PUSH and
+/// RFC 8263 acknowledgements).
+public struct GDOICounters: Codable, Sendable, Equatable {
+    /// ISAKMP SAs established now.
+    public var phase1SAs: Int
+    public var phase1Established: Int
+    public var phase1Failures: Int
+    /// GROUPKEY-PULL registrations completed.
+    public var pulls: Int
+    public var pushesSent: Int
+    public var pushRetransmissions: Int
+    public var acksReceived: Int
+    public var acksMissed: Int
+    public var membersEvictedForMissedAcks: Int
+    public var datagramsReceived: Int
+    public var datagramsDropped: Int
+
+    public init(phase1SAs: Int = 0, phase1Established: Int = 0, phase1Failures: Int = 0, pulls: Int = 0, pushesSent: Int = 0,
+                pushRetransmissions: Int = 0, acksReceived: Int = 0, acksMissed: Int = 0, membersEvictedForMissedAcks: Int = 0,
+                datagramsReceived: Int = 0, datagramsDropped: Int = 0) {
+        self.phase1SAs = phase1SAs
+        self.phase1Established = phase1Established
+        self.phase1Failures = phase1Failures
+        self.pulls = pulls
+        self.pushesSent = pushesSent
+        self.pushRetransmissions = pushRetransmissions
+        self.acksReceived = acksReceived
+        self.acksMissed = acksMissed
+        self.membersEvictedForMissedAcks = membersEvictedForMissedAcks
+        self.datagramsReceived = datagramsReceived
+        self.datagramsDropped = datagramsDropped
     }
 }

@@ -59,6 +59,13 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     private(set) var warningsByCode: [String: Int] = [:]
     /// Rekey messages the engine reported sent (its GCKS-REKEY-SENT log events).
     private(set) var rekeysSent = 0
+    /// GDOI members the key server admitted (its GDOI-PULL-REGISTERED log events).
+    private(set) var gdoiRegistrations = 0
+    /// Run after every step when both engines are installed: moves the rekeys one engine made to
+    /// the other (GatewayServer: the GCKS's rekeys to the GDOI key server as GROUPKEY-PUSH, the key
+    /// server's missed-ack evictions back to the GCKS), returning what each then has to do.
+    var rekeyHandoff: ((inout Engine, inout GDOIKeyServer, EngineTime) -> (engine: [Action], isakmp: [Action]))?
+    private var handingOff = false
     /// Called for every send the engine asks for before the route table is consulted; returns true
     /// when it took the datagram (the multicast rekey sender, MulticastRekeySender).
     var sendInterceptor: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
@@ -220,12 +227,32 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
                 }
             case .log(let event):
                 if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
-                if event.code == "GCKS-REKEY-SENT" { rekeysSent += 1 }
+                switch event.code {
+                case "GCKS-REKEY-SENT": rekeysSent += 1
+                case "GDOI-PULL-REGISTERED": gdoiRegistrations += 1
+                default: break
+                }
                 // LogEvent never carries key material (EngineCore.Action).
                 logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
             }
         }
+        if !handingOff { handOffRekeys() }
         if let afterStep, let engine { afterStep(engine) }
+    }
+
+    /// Hands what the step left for the other engine across (`rekeyHandoff`), engine actions first:
+    /// the state change is persisted (the GCKS's record) before a push carries it.
+    private func handOffRekeys() {
+        guard let rekeyHandoff, !stopped, var current = engine, var keyServer = isakmpEngine else { return }
+        handingOff = true
+        defer { handingOff = false }
+        engine = nil
+        isakmpEngine = nil
+        let (engineActions, isakmpActions) = rekeyHandoff(&current, &keyServer, clock())
+        engine = current
+        isakmpEngine = keyServer
+        if !engineActions.isEmpty { perform(engineActions) }
+        if !isakmpActions.isEmpty { perform(isakmpActions, fromISAKMP: true) }
     }
 
     private func send(_ datagram: [UInt8], to peer: EndpointAddress) {

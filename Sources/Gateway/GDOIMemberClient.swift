@@ -55,10 +55,39 @@ public enum GDOIMemberClient {
         ISAKMPIdentification(idType: text.contains("@") ? 3 : ISAKMPIdentification.fqdn, data: Array(text.utf8))
     }
 
+    /// A registration's socket and engine, kept open by `follow` to hear the group's pushes.
+    struct Session: Sendable {
+        let loop: any EventLoop
+        let driver: EngineDriver<GDOIMember>
+        let channel: any Channel
+        let local: EndpointAddress
+
+        /// Deletes the ISAKMP SA (RFC 2408 §4.8), stops the engine and closes the socket.
+        func close() async {
+            let driver = self.driver
+            try? await loop.submit {
+                driver.afterStep = nil
+                driver.step { member, now in member.leave(now: now) }
+                driver.stop()
+            }.get()
+            try? await channel.close()
+        }
+    }
+
     /// Registers once. Throws only for local trouble (socket, engine setup).
     public static func join(_ options: Options, random: any RandomSource = SystemRandom(),
                             logger: Logger = Logger(label: "groupkey.member"),
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(GatewayError) -> Outcome {
+        let (outcome, session) = try await open(options, random: random, logger: logger, group: group)
+        // The one-shot member needs its ISAKMP SA no more (rekeys come as GROUPKEY-PUSH under the
+        // KEK): delete it rather than leave it to the key server's lifetime (RFC 2408 §4.8).
+        await session.close()
+        return outcome
+    }
+
+    /// Runs phase 1 and GROUPKEY-PULL; the session stays open for the caller.
+    static func open(_ options: Options, random: any RandomSource, logger: Logger,
+                     group: any EventLoopGroup) async throws(GatewayError) -> (Outcome, Session) {
         let loop = group.next()
         let driver = EngineDriver<GDOIMember>(eventLoop: loop, logger: logger, engineTakesISAKMP: true)
         let serverAddress = ListenAddress(options.server)
@@ -117,15 +146,8 @@ public enum GDOIMemberClient {
         }
         let outcome = (try? await promise.futureResult.get()) ?? .failed(reason: "no answer", phase1: nil)
         deadline.cancel()
-        // The one-shot member needs its ISAKMP SA no more (rekeys come as GROUPKEY-PUSH under the
-        // KEK): delete it rather than leave it to the key server's lifetime (RFC 2408 §4.8).
-        try? await loop.submit {
-            driver.afterStep = nil
-            driver.step { member, now in member.leave(now: now) }
-            driver.stop()
-        }.get()
-        try? await channel.close()
-        return outcome
+        try? await loop.submit { driver.afterStep = nil }.get()
+        return (outcome, Session(loop: loop, driver: driver, channel: channel, local: local))
     }
 
     /// The address the system would send from towards `server`.

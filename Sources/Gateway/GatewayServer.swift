@@ -64,6 +64,9 @@ public final class GatewayServer: Sendable {
         public var gdoiAllowLegacy = false
         /// The GROUPKEY-PULL responder; nil: a `GroupKeyPullServer` on the served directory.
         public var gdoiPhase2: (any Phase2Responder)?
+        /// How GROUPKEY-PUSH reaches GDOI members: missed acknowledgements before eviction, and
+        /// the wait for them (GDOIRekeyDistributor).
+        public var gdoiPush = GDOIRekeyDistributor.Configuration()
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -266,7 +269,13 @@ public final class GatewayServer: Sendable {
                 phase1.localEndpoint = firstBound
                 phase1.identity = .address(firstBound)
                 let pull = configuration.gdoiPhase2 ?? GroupKeyPullServer(directory: directory, random: random)
-                driver.install(isakmp: GDOIKeyServer(configuration: phase1, random: random, phase2: pull))
+                var keyServer = GDOIKeyServer(configuration: phase1, random: random, phase2: pull)
+                var distributor = GDOIRekeyDistributor(configuration: configuration.gdoiPush)
+                // The KEKs GDOI members will hold, known before any rekey changes a key tree.
+                distributor.prime(directory.snapshot)
+                keyServer.distributor = distributor
+                driver.install(isakmp: keyServer)
+                driver.rekeyHandoff = { gcks, keyServer, now in Self.handOff(gcks: &gcks, keyServer: &keyServer, directory: directory, now: now) }
             }
             driver.startHousekeeping(every: housekeeping)
             configuration.logger.info("serving", metadata: ["code": "GW-SERVING",

@@ -25,8 +25,8 @@ public enum GroupCatalog {
     }
 
     /// Policy files (name and contents) as `groupkey validate` reads them: any error finding
-    /// refuses the whole set, so a server never starts on half a configuration. Groups that do
-    /// not serve G-IKEv2 are left out until the GDOI engine exists.
+    /// refuses the whole set, so a server never starts on half a configuration. Every group is
+    /// served to the protocols its policy names (GDOI-only groups by the GDOI key server alone).
     public static func load(policies inputs: [PolicyValidator.Input], secrets: SecretsFile,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             random: some RandomSource, nowMilliseconds: Int64 = 0) throws(GatewayError) -> GroupDirectory {
@@ -48,7 +48,7 @@ public enum GroupCatalog {
         }
         for file in report.files {
             memberLists += file.document.memberLists
-            for definition in file.document.groups where definition.protocols.gikev2 {
+            for definition in file.document.groups where definition.protocols.gikev2 || definition.protocols.gdoi {
                 var groupSecrets = try resolveSecrets(of: definition, in: secrets, environment: environment)
                 groupSecrets.memberTrustAnchors = try trustAnchors(of: definition, files: anchorFiles)
                 do {
@@ -57,7 +57,7 @@ public enum GroupCatalog {
                 } catch { throw .policy("group \(definition.name) in \(file.file): \(error)") }
             }
         }
-        guard !groups.isEmpty else { throw .policy("no group in the policies serves G-IKEv2") }
+        guard !groups.isEmpty else { throw .policy("no group in the policies serves GDOI or G-IKEv2") }
         return GroupDirectory(groups: groups, memberLists: memberLists)
     }
 

@@ -113,7 +113,7 @@ final class MulticastRekeyFollower: @unchecked Sendable {
     /// IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP by hand: NIO's joinGroup refuses a device without
     /// the MULTICAST flag, and Linux's `lo` has none, yet delivers loopback multicast (the demo
     /// and the tests run there).
-    private static func join(groupAddress group: EndpointAddress, interface: String?, on channel: any Channel) async throws {
+    static func join(groupAddress group: EndpointAddress, interface: String?, on channel: any Channel) async throws {
         guard let provider = channel as? any SocketOptionProvider else { throw GatewayError.socket("no socket options") }
         if group.isIPv6 {
             var request = ipv6_mreq()

@@ -157,6 +157,30 @@ struct MemberJoinCommand: AsyncParsableCommand {
         do { return try await task.value } catch let error as GatewayError { throw error } catch { throw .engine("\(error)") }
     }
 
+    /// GDOI: registers, prints what the member holds, then one line per GROUPKEY-PUSH until SIGINT
+    /// or SIGTERM (acknowledged when the KEK asks for it, RFC 8263).
+    private func followPushes(_ options: GDOIMemberClient.Options) async throws(GatewayError) -> GDOIMemberClient.Outcome {
+        let (server, group, showKeys, format, interface) = (self.server, self.group, self.showKeys, self.format, multicastInterface)
+        let task = Task { () throws(GatewayError) -> GDOIMemberClient.Outcome in
+            try await GDOIMemberClient.follow(options, interfaceAddress: interface, onRegistered: { phase1, holdings in
+                let report = GDOIMemberReport(server: server, group: group, outcome: .registered(phase1: phase1, holdings: holdings),
+                                              showKeys: showKeys)
+                FileHandle.standardOutput.write(Data(((format == .json ? report.json : report.text) + "\n").utf8))
+            }, onPush: { notice, _ in
+                FileHandle.standardOutput.write(Data((RekeyNoticeText.render(notice, format: format, counter: "SEQ") + "\n").utf8))
+            })
+        }
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do { return try await task.value } catch let error as GatewayError { throw error } catch { throw .engine("\(error)") }
+    }
+
     /// GDOI: phase 1 (PSK) and GROUPKEY-PULL through `GDOIMemberClient`.
     private func runGDOI() async throws {
         let outcome: GDOIMemberClient.Outcome
@@ -166,7 +190,12 @@ struct MemberJoinCommand: AsyncParsableCommand {
                                                    identity: GDOIMemberClient.memberIdentification(id), preSharedKey: try readPSK(),
                                                    mode: phase1Mode == .aggressive ? .aggressive : .main,
                                                    nonESPMarker: nonESPMarker, timeoutMilliseconds: Int64(timeout) * 1000)
-            outcome = try await GDOIMemberClient.join(options)
+            if follow {
+                outcome = try await followPushes(options)
+                if case .registered = outcome { return }
+            } else {
+                outcome = try await GDOIMemberClient.join(options)
+            }
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode(error.isLocalTrouble ? CLIExitCode.findings : CLIExitCode.usage)
@@ -211,13 +240,14 @@ extension GatewayError {
 
 /// One line per rekey received with `--follow`.
 enum RekeyNoticeText {
-    static func render(_ notice: RekeyNotice, format: OutputFormat) -> String {
+    /// `counter`: what the notice's `messageID` is (a GDOI push's SEQ, RFC 6407 §5.7).
+    static func render(_ notice: RekeyNotice, format: OutputFormat, counter: String = "message ID") -> String {
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return (try? encoder.encode(notice)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         }
-        let id = notice.messageID.map { "message ID \($0)" } ?? "no header"
+        let id = notice.messageID.map { "\(counter) \($0)" } ?? "no header"
         guard notice.accepted else {
             return "rekey dropped: \(id) from \(notice.from), \(notice.octets) octets: \(notice.rejection ?? "rejected")"
                 + (notice.reregister.map { "; must re-register (\($0))" } ?? "")

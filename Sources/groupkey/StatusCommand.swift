@@ -84,6 +84,12 @@ enum StatusText {
         lines.append("counters: registrations \(counters.registrations), failures \(counters.registrationFailures), "
                      + "rekeys sent \(counters.rekeysSent), retransmissions \(counters.retransmissions), "
                      + "datagrams received \(counters.datagramsReceived), dropped \(counters.datagramsDropped)")
+        if let gdoi = counters.gdoi {
+            lines.append("  gdoi: phase-1 SAs \(gdoi.phase1SAs) (established \(gdoi.phase1Established), failed \(gdoi.phase1Failures)), "
+                         + "pulls \(gdoi.pulls), pushes sent \(gdoi.pushesSent) (+\(gdoi.pushRetransmissions) repeats), "
+                         + "acks \(gdoi.acksReceived), acks missed \(gdoi.acksMissed), evicted for missed acks "
+                         + "\(gdoi.membersEvictedForMissedAcks), datagrams \(gdoi.datagramsReceived), dropped \(gdoi.datagramsDropped)")
+        }
         if !counters.failuresByReason.isEmpty {
             lines.append("  by reason: " + counters.failuresByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

@@ -11,10 +11,6 @@ public struct GroupKeyPullServer: Phase2Responder {
     public let directory: GroupDirectory
     private let random: any RandomSource
     private var exchanges: [ExchangeKey: PullExchange] = [:]
-    /// The last GROUPKEY-PUSH sequence number used per group: sent as SEQ in message 4 (RFC 6407
-    /// §3.2: the most recently used value). The caller owns the counter and reports it here.
-    private var lastPushSequence: [String: UInt32] = [:]
-
     /// How long a half-done exchange is kept (for retransmissions of messages 1 and 3).
     public static let exchangeLifetimeMilliseconds: Int64 = 60_000
     /// Half-done exchanges kept at once: each costs a message-1 HASH check under an authenticated
@@ -45,9 +41,6 @@ public struct GroupKeyPullServer: Phase2Responder {
         var message4: [UInt8]?
         let expires: EngineTime
     }
-
-    /// Records the sequence number of the group's latest GROUPKEY-PUSH.
-    public mutating func noteLastPushSequence(_ sequence: UInt32, group: String) { lastPushSequence[group] = sequence }
 
     /// Exchanges in progress (for status and tests).
     public var pendingExchanges: Int { exchanges.count }
@@ -175,9 +168,9 @@ public struct GroupKeyPullServer: Phase2Responder {
         let random = self.random
         let admission: GroupState.Admission
         do {
-            admission = try directory.withGroup(named: groupName) { (state) throws(GroupStateError) in
-                try state.admit(member: member, senderIDCount: senderIDCount, random: random)
-            }
+            // In place, recording the protocol: the group's rekeys reach this member as GROUPKEY-PUSH.
+            admission = try directory.admit(member: member, senderIDCount: senderIDCount, random: random, toGroup: groupName,
+                                            memberProtocol: .gdoi)
         } catch {
             throw GroupKeyError.cannotBuild("admission to \(groupName): \(error)")
         }
@@ -192,8 +185,9 @@ public struct GroupKeyPullServer: Phase2Responder {
             if !admission.keyPath.isEmpty {
                 packets.append(try GDOIGroupRendering.lkhDownloadPacket(path: admission.keyPath, kekSPI: rekey.spi, algorithm: kek.algorithm))
             }
-            // SEQ only when there is a KEK (RFC 6407 §3.2).
-            rest.append(.sequenceNumber(GDOISequenceNumber(lastPushSequence[groupName] ?? 0)))
+            // SEQ only when there is a KEK (RFC 6407 §3.2): the most recently used push sequence
+            // number, the group's own counter (every rekey, whichever protocol carries it, takes one).
+            rest.append(.sequenceNumber(GDOISequenceNumber(group.lifecycle.lastGDOISequence)))
         }
         if let bits = group.senderIDs?.bits, !admission.senderIDs.isEmpty {
             packets.append(GDOIGroupRendering.sidKeyPacket(bits: bits, senderIDs: admission.senderIDs))

@@ -21,14 +21,24 @@ public struct GroupKeyPushAckLedger: Sendable {
     /// Takes an acknowledgement; bad ones are counted and change nothing.
     @discardableResult
     public mutating func receive(_ datagram: [UInt8], type: GroupKeyPushAck.AckType, baseKey: SecretBytes) -> Result<GroupKeyPushAck.Verified, GroupKeyError> {
+        receive(datagram, type: type, baseKey: baseKey, from: nil)
+    }
+
+    /// Takes an acknowledgement and credits it to `member` rather than to the address in its ID
+    /// payload: members behind one address (a NAT, or several on one host) are told apart by the
+    /// key server's own record of where each one's pushes go.
+    @discardableResult
+    public mutating func receive(_ datagram: [UInt8], type: GroupKeyPushAck.AckType, baseKey: SecretBytes,
+                                 from member: [UInt8]?) -> Result<GroupKeyPushAck.Verified, GroupKeyError> {
         do {
             let ack = try GroupKeyPushAck.verify(datagram, type: type, baseKey: baseKey)
-            guard outstanding[ack.sequence]?.remove(ack.memberAddress) != nil else {
+            let key = member ?? ack.memberAddress
+            guard outstanding[ack.sequence]?.remove(key) != nil else {
                 rejected += 1
                 return .failure(.unexpected("no push \(ack.sequence) outstanding for that member"))
             }
             acknowledged += 1
-            missed[ack.memberAddress] = 0
+            missed[key] = 0
             return .success(ack)
         } catch let error as GroupKeyError {
             rejected += 1
@@ -45,6 +55,9 @@ public struct GroupKeyPushAckLedger: Sendable {
         for member in outstanding.removeValue(forKey: sequence) ?? [] { missed[member, default: 0] += 1 }
         return missed.filter { $0.value >= limit }.map(\.key).sorted { $0.lexicographicallyPrecedes($1) }
     }
+
+    /// Members that have not acknowledged push `sequence` yet.
+    public func awaiting(sequence: UInt32) -> Set<[UInt8]> { outstanding[sequence] ?? [] }
 
     /// Forgets a member (after removal).
     public mutating func remove(_ member: [UInt8]) {

@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure groupkey's own performance, beside the peer figure from the same run.",
         subcommands: [CryptoBenchCommand.self, WireBenchCommand.self, BenchPolicyCommand.self, BenchImportCommand.self,
-                      BenchRegisterCommand.self, BenchRekeyCommand.self]
+                      BenchRegisterCommand.self, BenchRekeyCommand.self, BenchMixedCommand.self]
     )
 }
