@@ -97,13 +97,13 @@ struct CrashRestartCommandLineTests {
             let members = (group["membersByProtocol"] as? [String: Int]) ?? [:]
             return members["gdoi"] == 1 && members["gikev2"] == 1
         }, "both followers registered")
-        // Registered is not yet joined to the multicast group: wait for the registration document,
-        // printed once the follower listens for rekeys.
+        // Registered is not yet joined to the multicast group: the registration document is printed
+        // once the follower has joined it (MemberClient.follow, GDOIMemberClient.follow).
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline && !followers.allSatisfy({ $0.registrations == 1 }) {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Thread.sleep(forTimeInterval: 0.3)
+        try #require(followers.allSatisfy { $0.registrations == 1 }, "both followers listen for rekeys")
 
         // 1. One rekey before the crash.
         let rekey = try PolicyCommandLineTests.run(["rekey", "demo-1001", "--control", socket])
