@@ -25,12 +25,15 @@ where Operations.Engine: DatagramEngine & Sendable {
     private let listening: [String]
     private let startedAt: EngineTime
     private let metrics: GatewayMetrics
+    /// The state file, when there is one: a reload is written to it before it takes effect.
+    private let persister: StatePersister?
     /// A reload in progress: a second one waits its turn rather than interleave with it.
     private var reloading = false
 
     init(driver: EngineDriver<Operations.Engine>, operations: Operations, directory: GroupDirectory,
-         loader: PolicyLoader?, listening: [String], metrics: GatewayMetrics) {
+         loader: PolicyLoader?, listening: [String], metrics: GatewayMetrics, persister: StatePersister? = nil) {
         self.driver = driver
+        self.persister = persister
         self.operations = operations
         self.directory = directory
         self.loader = loader
@@ -163,6 +166,22 @@ where Operations.Engine: DatagramEngine & Sendable {
         case .success(let (computed, groups)):
             plan = computed
             next = groups
+        }
+        // The state file first, in one transaction, so it never lags the policies served (the next
+        // start compares them with the stored ones) and precedes any rekey sent below; if it cannot
+        // be written the reload is refused and nothing changes.
+        if let persister {
+            let changedNames = Dictionary(plan.changed.filter { !$0.aspects.isEmpty }.map { ($0.name, $0.aspects) },
+                                          uniquingKeysWith: { first, _ in first })
+            let addedNames = Set(plan.added.map(\.name))
+            do throws(GatewayError) {
+                try persister.persistReload(added: next.filter { addedNames.contains($0.name) },
+                                            changed: next.compactMap { group in changedNames[group.name].map { (group, $0) } })
+            } catch {
+                driver.logger.error("reload refused: the state file was not written", metadata: [
+                    "code": "GW-RELOAD-REFUSED", "reason": "\(error)"])
+                return ReloadReport(applied: false, diagnostics: ["\(error)"])
+            }
         }
         directory.replaceAll { _, _ in (next, fresh.memberLists) }
         var report = ReloadReport(applied: true, added: plan.added.map(\.name), removed: plan.removed,

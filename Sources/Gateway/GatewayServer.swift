@@ -230,7 +230,8 @@ public final class GatewayServer: Sendable {
         }
         let control = ControlService(driver: driver, operations: GIKEv2GroupOperations(directory: directory), directory: directory,
                                      loader: configuration.policyLoader, listening: listeners,
-                                     metrics: GatewayMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory))
+                                     metrics: GatewayMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory),
+                                     persister: configuration.persister)
         var controlChannel: (any Channel)?
         if let path = configuration.controlSocketPath {
             do throws(GatewayError) {

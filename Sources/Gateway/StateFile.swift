@@ -105,6 +105,17 @@ public final class StatePersister: Sendable {
             throw .stateFile("\(error)")
         }
     }
+
+    /// Writes what a policy reload changed, before it takes effect: each group whole (the policy
+    /// now in force and the state adopted with it), in one transaction, so the next start compares
+    /// the policies with the ones last served. Groups the reload removed are left as they are:
+    /// kept in the file, unserved, as at start.
+    public func persistReload(added: [GroupState], changed: [(state: GroupState, aspects: [String])]) throws(GatewayError) {
+        let groups = added.map { (state: $0, history: Optional((kind: "policy-reload", detail: "group added"))) }
+            + changed.map { (state: $0.state, history: Optional((kind: "policy-reload", detail: $0.aspects.joined(separator: ", ")))) }
+        guard !groups.isEmpty else { return }
+        do { try store.save(groups, nowMilliseconds: clock()) } catch { throw .stateFile("\(error)") }
+    }
 }
 
 extension PersistRecord {

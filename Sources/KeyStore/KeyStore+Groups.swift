@@ -27,30 +27,43 @@ extension KeyStore {
     /// `history`, when given, is appended to the rekey history in the same transaction.
     public func save(_ state: GroupState, nowMilliseconds: Int64,
                      history: (kind: String, detail: String)? = nil) throws(KeyStoreError) {
+        try transaction { () throws(KeyStoreError) in try write(state, nowMilliseconds: nowMilliseconds, history: history) }
+    }
+
+    /// Writes several groups whole, as `save` does each (with its history line, if any), in one
+    /// transaction: all of them or none (a policy reload changes several groups at once).
+    public func save(_ groups: [(state: GroupState, history: (kind: String, detail: String)?)],
+                     nowMilliseconds: Int64) throws(KeyStoreError) {
+        try transaction { () throws(KeyStoreError) in
+            for group in groups { try write(group.state, nowMilliseconds: nowMilliseconds, history: group.history) }
+        }
+    }
+
+    /// The body of `save`, inside the caller's transaction.
+    private func write(_ state: GroupState, nowMilliseconds: Int64,
+                       history: (kind: String, detail: String)?) throws(KeyStoreError) {
         let snapshot = state.snapshot
         let policyXML = PolicyWriter.write(PolicyDocument(groups: [state.definition]))
-        try transaction { () throws(KeyStoreError) in
-            let group = SQLValue.text(snapshot.group)
-            try run("""
-                INSERT INTO groups (name, policy_xml, created_ms, updated_ms) VALUES (?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET policy_xml = excluded.policy_xml, updated_ms = excluded.updated_ms
-                """, [group, .text(policyXML), .integer(nowMilliseconds), .integer(nowMilliseconds)])
-            try writeTEKs(snapshot, lifetimes: Dictionary(state.dataSecuritySAs.map { ($0.spi, $0.policy.lifetimeSeconds) },
-                                                          uniquingKeysWith: { first, _ in first }))
-            if snapshot.lifecycle.lastGDOISequence > 0 {
-                try recordCounter(.gdoiSequence, group: snapshot.group, next: UInt64(snapshot.lifecycle.lastGDOISequence) + 1)
-            }
-            try writeRekeySA(snapshot)
-            try writeTree(snapshot.group, snapshot.keyTree)
-            try writeMembers(snapshot, nowMilliseconds: nowMilliseconds)
-            if let next = snapshot.nextSenderID { try recordCounter(.senderID, group: snapshot.group, next: UInt64(next)) }
-            if let rekey = snapshot.rekey {
-                try recordCounter(.gikev2RekeyMessageID, group: snapshot.group, next: UInt64(rekey.nextMessageID))
-            }
-            if let history {
-                try run("INSERT INTO rekey_history (group_name, at_ms, kind, detail) VALUES (?, ?, ?, ?)",
-                        [group, .integer(nowMilliseconds), .text(history.kind), .text(history.detail)])
-            }
+        let group = SQLValue.text(snapshot.group)
+        try run("""
+            INSERT INTO groups (name, policy_xml, created_ms, updated_ms) VALUES (?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET policy_xml = excluded.policy_xml, updated_ms = excluded.updated_ms
+            """, [group, .text(policyXML), .integer(nowMilliseconds), .integer(nowMilliseconds)])
+        try writeTEKs(snapshot, lifetimes: Dictionary(state.dataSecuritySAs.map { ($0.spi, $0.policy.lifetimeSeconds) },
+                                                      uniquingKeysWith: { first, _ in first }))
+        if snapshot.lifecycle.lastGDOISequence > 0 {
+            try recordCounter(.gdoiSequence, group: snapshot.group, next: UInt64(snapshot.lifecycle.lastGDOISequence) + 1)
+        }
+        try writeRekeySA(snapshot)
+        try writeTree(snapshot.group, snapshot.keyTree)
+        try writeMembers(snapshot, nowMilliseconds: nowMilliseconds)
+        if let next = snapshot.nextSenderID { try recordCounter(.senderID, group: snapshot.group, next: UInt64(next)) }
+        if let rekey = snapshot.rekey {
+            try recordCounter(.gikev2RekeyMessageID, group: snapshot.group, next: UInt64(rekey.nextMessageID))
+        }
+        if let history {
+            try run("INSERT INTO rekey_history (group_name, at_ms, kind, detail) VALUES (?, ?, ?, ?)",
+                    [group, .integer(nowMilliseconds), .text(history.kind), .text(history.detail)])
         }
     }
 
