@@ -118,6 +118,10 @@ public struct GIKEv2GroupOperations: GroupOperations {
         } catch { throw ControlFailure(.internalError, "group \(name): \(error)") }
         engine.record(rekeys, group: after)
         var actions: [Action] = []
+        // The new TEKs are durable before any datagram carries them (as the engine's own rekeys).
+        if !rekeys.isEmpty {
+            actions.append(.persist(.groupKeysChanged(group: name, reason: rekeys.map(\.reason.rawValue).joined(separator: ","))))
+        }
         for rekey in rekeys {
             guard let protecting = rekey.protectingRekeySA, let destination = protecting.policy.destination else { continue }
             do {
