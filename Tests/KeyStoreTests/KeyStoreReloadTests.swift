@@ -71,8 +71,8 @@ struct KeyStoreReloadTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("state.db").path
         let edit = aspect == "authorization" ? Self.authorizesGM1 : Self.shorterTEKLifetime
-        let (server, directory, _) = try await Self.server(statePath: path, initial: try Self.groups([Self.unchanged]),
-                                                           reloaded: { () throws(GatewayError) in
+        let (server, directory, store) = try await Self.server(statePath: path, initial: try Self.groups([Self.unchanged]),
+                                                               reloaded: { () throws(GatewayError) in
             do { return try Self.groups([edit]) } catch { throw .policy("\(error)") }
         })
         let report = await server.reload()
@@ -80,6 +80,9 @@ struct KeyStoreReloadTests {
         await server.stop()
         #expect(report.applied)
         #expect(report.changed.map(\.name) == ["demo-1001"])
+        let inForce = try #require(directory.snapshot.first).definition
+        #expect(try store.load(group: "demo-1001")?.policyXML == PolicyWriter.write(PolicyDocument(groups: [inForce])),
+                "the file holds the reloaded policy text")
 
         let (restored, codes) = try Self.restart(statePath: path, policies: try Self.groups([edit]))
         #expect(!codes.contains("GW-STATE-POLICY-CHANGED"), "the file holds the policy in force after the reload")
