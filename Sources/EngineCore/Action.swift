@@ -84,7 +84,9 @@ public struct SAInstallation: Sendable, Equatable {
 /// what must survive a restart before the next send.
 public enum PersistRecord: Sendable, Equatable {
     /// A member was admitted: its identity, the Sender-IDs given to it and its LKH leaf serial.
-    case memberRegistered(group: String, member: String, senderIDs: [UInt32], leafKeyID: UInt32?)
+    /// `address`: where a GDOI member registered from, kept so unicast GROUPKEY-PUSH delivery
+    /// (RFC 6407 §4) reaches it after a restart without a new registration; nil for G-IKEv2.
+    case memberRegistered(group: String, member: String, senderIDs: [UInt32], leafKeyID: UInt32?, address: EndpointAddress? = nil)
     /// The group's Sender-ID counter moved (RFC 9838 §2.5.1: never hand one out twice).
     case senderIDCounter(group: String, next: UInt32)
     /// The group's keys changed otherwise (a TEK created or retired, the rekey SA replaced, LKH

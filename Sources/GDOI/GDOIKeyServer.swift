@@ -256,11 +256,21 @@ public struct GDOIKeyServer: Sendable {
             phase2 = nil
             let actions = responder.handle(datagram: datagram, header: header, under: record.sa, now: now)
             phase2 = responder
-            // A completed GROUPKEY-PULL admits the member: unicast pushes go to where it registered from.
-            for case .persist(.memberRegistered(let group, let member, _, _)) in actions {
-                distributor?.noteRegistration(group: group, member: member, address: record.sa.peerAddress)
+            // A completed GROUPKEY-PULL admits the member: unicast pushes go to where it registered
+            // from (RFC 6407 §4), and the address is persisted with the admission so they still do
+            // after a restart.
+            let peerAddress = record.sa.peerAddress
+            var addressed: [Action] = []
+            for action in actions {
+                guard case .persist(.memberRegistered(let group, let member, let senderIDs, let leaf, _)) = action else {
+                    addressed.append(action)
+                    continue
+                }
+                distributor?.noteRegistration(group: group, member: member, address: peerAddress)
+                addressed.append(.persist(.memberRegistered(group: group, member: member, senderIDs: senderIDs, leafKeyID: leaf,
+                                                            address: peerAddress)))
             }
-            return actions
+            return addressed
         default:
             return refusePhase2(message, record: record, from: peer)
         }

@@ -162,6 +162,13 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         if let peer, let route = routes[peer], route.channel === channel { routes[peer] = nil }
     }
 
+    /// A peer known from the state file, not yet heard from since the start: its messages go by
+    /// `route` until it sends one (a restored GDOI member's unicast pushes, RFC 6407 §4).
+    func assumeRoute(to peer: EndpointAddress, _ route: Route) {
+        eventLoop.preconditionInEventLoop()
+        if routes[peer] == nil { remember(peer, route) }
+    }
+
     private func deliver(_ kind: DatagramKind, from peer: EndpointAddress, route: Route) {
         switch kind {
         case .ikev2(let message) where !engineTakesISAKMP, .isakmp(let message) where engineTakesISAKMP:

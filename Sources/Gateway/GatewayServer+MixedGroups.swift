@@ -2,6 +2,7 @@ import EngineCore
 import GDOI
 import GIKEv2
 import GroupState
+import Logging
 
 extension GatewayServer {
     /// One group, two protocols (issue 9): every rekey the GCKS made (scheduled, operator, eviction,
@@ -28,5 +29,30 @@ extension GatewayServer {
             if !unprimed.isEmpty { keyServer.distributor?.prime(unprimed) }
         }
         return (engineActions, isakmpActions)
+    }
+
+    /// Unicast GROUPKEY-PUSH messages go to each GDOI member's registration address (RFC 6407 §4);
+    /// the state file keeps it with the admission, so after a restart the members the restored
+    /// groups still hold get pushes without registering again. G-IKEv2 members have no stored
+    /// address: their IKE SA is gone and they re-register by design.
+    /// Returns the addresses restored, which the driver learns no route to until they send.
+    static func restorePushAddresses(into distributor: inout GDOIRekeyDistributor, from persister: StatePersister,
+                                     logger: Logger) -> Set<EndpointAddress> {
+        var restored: Set<EndpointAddress> = []
+        for group in persister.directory.snapshot where group.definition.protocols.gdoi {
+            let stored: [String: (octets: [UInt8], port: UInt16)]
+            do { stored = try persister.store.pushAddresses(group: group.name) } catch {
+                logger.warning("GDOI member addresses not read from the state file", metadata: [
+                    "code": "GW-STATE-PUSH-ADDRESSES", "group": "\(group.name)", "error": "\(error)"])
+                continue
+            }
+            for member in group.members where group.memberProtocol(of: member) == .gdoi {
+                guard let address = stored[member] else { continue }
+                let endpoint = EndpointAddress(addressOctets: address.octets, port: address.port)
+                distributor.noteRegistration(group: group.name, member: member, address: endpoint)
+                restored.insert(endpoint)
+            }
+        }
+        return restored
     }
 }

@@ -254,6 +254,7 @@ public final class GatewayServer: Sendable {
         let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let persister = configuration.persister
         let firstBound = bound[0]
+        let firstChannel = channels.first
         let gdoiKeyLog = phase1KeyLog
         let metricsTask = try? await loop.submit {
             if let persister {
@@ -274,6 +275,13 @@ public final class GatewayServer: Sendable {
                 var distributor = GDOIRekeyDistributor(configuration: configuration.gdoiPush)
                 // The KEKs GDOI members will hold, known before any rekey changes a key tree.
                 distributor.prime(directory.snapshot)
+                if let persister, let listener = firstChannel {
+                    // Restored members are reached from the first listener, the address NAT-D names (above).
+                    let route = EngineDriver<GCKSResponder>.Route.datagram(listener, port: Self.listeningPort(firstBound.port), marker: false)
+                    for peer in Self.restorePushAddresses(into: &distributor, from: persister, logger: configuration.logger) {
+                        driver.assumeRoute(to: peer, route)
+                    }
+                }
                 keyServer.distributor = distributor
                 driver.install(isakmp: keyServer)
                 driver.rekeyHandoff = { gcks, keyServer, now in Self.handOff(gcks: &gcks, keyServer: &keyServer, directory: directory, now: now) }

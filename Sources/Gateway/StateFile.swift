@@ -91,8 +91,9 @@ public final class StatePersister: Sendable {
         }
         do {
             switch record {
-            case .memberRegistered(_, let member, let senderIDs, _):
+            case .memberRegistered(_, let member, let senderIDs, _, let address):
                 try store.recordAdmission(of: member, protocol: memberProtocol, senderIDs: senderIDs, in: state,
+                                          pushAddress: address.map { (octets: $0.addressOctets, port: $0.port) },
                                           nowMilliseconds: clock())
             case .senderIDCounter(_, let next):
                 try store.commitReservation(counter: .senderID, group: group, end: UInt64(next))
@@ -122,7 +123,7 @@ extension PersistRecord {
     /// The group the change belongs to.
     var group: String {
         switch self {
-        case .memberRegistered(let group, _, _, _), .senderIDCounter(let group, _), .groupKeysChanged(let group, _),
+        case .memberRegistered(let group, _, _, _, _), .senderIDCounter(let group, _), .groupKeysChanged(let group, _),
              .counterReserved(let group, _, _):
             return group
         }

@@ -71,7 +71,8 @@ extension KeyStore {
     /// that a join may have created, the tree's counters and the Sender-ID counter, in one
     /// transaction. Cheaper than `save` for the common case, with the same result.
     public func recordAdmission(of member: String, protocol memberProtocol: String, senderIDs: [UInt32],
-                                in state: GroupState, nowMilliseconds: Int64) throws(KeyStoreError) {
+                                in state: GroupState, pushAddress: (octets: [UInt8], port: UInt16)? = nil,
+                                nowMilliseconds: Int64) throws(KeyStoreError) {
         let group = SQLValue.text(state.name)
         try transaction { () throws(KeyStoreError) in
             guard try !query("SELECT 1 FROM groups WHERE name = ?", [group], row: { _ in true }).isEmpty else {
@@ -92,17 +93,35 @@ extension KeyStore {
                 $0.integer(0)
             }.first ?? 0
             try run("""
-                INSERT INTO members (group_name, identity, protocol, leaf_position, sender_ids, registered_ms, admission)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO members (group_name, identity, protocol, leaf_position, sender_ids, registered_ms, admission,
+                                     push_address, push_port)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (group_name, identity) DO UPDATE SET protocol = excluded.protocol,
-                    leaf_position = excluded.leaf_position,
+                    leaf_position = excluded.leaf_position, push_address = excluded.push_address, push_port = excluded.push_port,
                     sender_ids = CASE WHEN members.sender_ids = '' THEN excluded.sender_ids
                                       WHEN excluded.sender_ids = '' THEN members.sender_ids
                                       ELSE members.sender_ids || ',' || excluded.sender_ids END
                 """, [group, .text(member), .text(state.memberProtocol(of: member)?.rawValue ?? memberProtocol),
                       leaf.map(SQLValue.integer) ?? .null,
-                      .text(senderIDs.map(String.init).joined(separator: ",")), .integer(nowMilliseconds), .integer(order)])
+                      .text(senderIDs.map(String.init).joined(separator: ",")), .integer(nowMilliseconds), .integer(order),
+                      pushAddress.map { SQLValue.blob($0.octets) } ?? .null, pushAddress.map { SQLValue.integer(Int64($0.port)) } ?? .null])
             if let next = state.senderIDs?.next { try recordCounter(.senderID, group: state.name, next: UInt64(next)) }
+        }
+    }
+
+    /// Where each member of `group` that registered over GDOI did so from (address octets, UDP
+    /// port): the destinations of its unicast GROUPKEY-PUSH messages (RFC 6407 §4) after a restart.
+    /// Rows whose address is not 4 or 16 octets or whose port is out of range are skipped.
+    public func pushAddresses(group: String) throws(KeyStoreError) -> [String: (octets: [UInt8], port: UInt16)] {
+        try locked { () throws(KeyStoreError) in
+            let rows = try query("SELECT identity, push_address, push_port FROM members WHERE group_name = ? AND push_address IS NOT NULL",
+                                 [.text(group)]) { row in (row.text(0), row.blob(1), row.optionalInteger(2)) }
+            var addresses: [String: (octets: [UInt8], port: UInt16)] = [:]
+            for (identity, octets, port) in rows where octets.count == 4 || octets.count == 16 {
+                guard let port, let value = UInt16(exactly: port) else { continue }
+                addresses[identity] = (octets, value)
+            }
+            return addresses
         }
     }
 

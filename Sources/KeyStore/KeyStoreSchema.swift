@@ -110,5 +110,11 @@ enum KeyStoreSchema {
             "ALTER TABLE rekey_sas ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0",
             "CREATE INDEX members_by_admission ON members (group_name, admission)",
         ],
+        // 3: where each GDOI member registered from (address octets and UDP port), so unicast
+        // GROUPKEY-PUSH delivery (RFC 6407 §4) resumes after a restart; NULL for G-IKEv2 members.
+        [
+            "ALTER TABLE members ADD COLUMN push_address BLOB",
+            "ALTER TABLE members ADD COLUMN push_port INTEGER",
+        ],
     ]
 }

@@ -42,7 +42,7 @@ struct RegistrationTests {
         let installs = harness.leftActions.installs
         #expect(installs.map(\.reference.kind) == [.esp, .rekey])
         #expect(installs[0].direction == .both && installs[1].direction == .inbound)
-        #expect(harness.rightActions.contains { if case .persist(.memberRegistered(_, _, [0, 1], nil)) = $0 { true } else { false } })
+        #expect(harness.rightActions.contains { if case .persist(.memberRegistered(_, _, [0, 1], nil, nil)) = $0 { true } else { false } })
         #expect(harness.rightActions.logCodes.contains("GCKS-REGISTERED"))
     }
 
