@@ -12,7 +12,8 @@ extension GatewayServer {
     static func handOff(gcks: inout GCKSResponder, keyServer: inout GDOIKeyServer, directory: GroupDirectory,
                         now: EngineTime) -> (engine: [Action], isakmp: [Action]) {
         var engineActions: [Action] = [], isakmpActions: [Action] = []
-        // An eviction's rekeys are handed over in the next round; two rounds settle everything.
+        // An eviction's rekeys are handed over in the next round (a missed-ack eviction, then the
+        // rekeys it makes); a third round is a margin, left at once when nothing is pending.
         for _ in 0..<3 {
             let evictions = keyServer.distributor?.takeEvictions() ?? []
             for eviction in evictions {
@@ -24,9 +25,12 @@ extension GatewayServer {
             }
             if evictions.isEmpty && performed.isEmpty { break }
         }
-        if let distributor = keyServer.distributor {
+        // Groups come and go only by reload (`replaceAll`): prime after one, not after every datagram.
+        let generation = directory.generation
+        if let distributor = keyServer.distributor, distributor.primedGeneration != generation {
             let unprimed = directory.snapshot.filter { $0.definition.protocols.gdoi && $0.rekeySA != nil && !distributor.isPrimed($0.name) }
             if !unprimed.isEmpty { keyServer.distributor?.prime(unprimed) }
+            keyServer.distributor?.primedGeneration = generation
         }
         return (engineActions, isakmpActions)
     }

@@ -10,6 +10,7 @@ public final class GroupDirectory: @unchecked Sendable {
     private let lock = NSLock()
     private var groups: [GroupState]
     private var lists: [MemberList]
+    private var listGeneration = 0
 
     public init(groups: [GroupState], memberLists: [MemberList] = []) {
         self.groups = groups
@@ -29,6 +30,16 @@ public final class GroupDirectory: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         (groups, lists) = body(groups, lists)
+        listGeneration += 1
+    }
+
+    /// Counts `replaceAll` calls: a reader that prepared something per group (the GDOI push
+    /// sender's KEKs) compares it to know when groups may have come or gone, without copying the
+    /// whole directory after every datagram.
+    public var generation: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return listGeneration
     }
 
     /// A copy of every group's state, for status and tests.

@@ -146,15 +146,7 @@ struct MemberJoinCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((RekeyNoticeText.render(notice, format: format) + "\n").utf8))
             })
         }
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        do { return try await task.value } catch let error as GatewayError { throw error } catch { throw .engine("\(error)") }
+        return try await Self.untilSignal(task)
     }
 
     /// GDOI: registers, prints what the member holds, then one line per GROUPKEY-PUSH until SIGINT
@@ -170,6 +162,11 @@ struct MemberJoinCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((RekeyNoticeText.render(notice, format: format, counter: "SEQ") + "\n").utf8))
             })
         }
+        return try await Self.untilSignal(task)
+    }
+
+    /// Waits for a following task; SIGINT or SIGTERM cancels it (the follower then returns).
+    private static func untilSignal<Outcome: Sendable>(_ task: Task<Outcome, any Error>) async throws(GatewayError) -> Outcome {
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

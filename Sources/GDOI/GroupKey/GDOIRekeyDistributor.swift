@@ -87,6 +87,9 @@ public struct GDOIRekeyDistributor: Sendable {
         }
     }
 
+    /// The `GroupDirectory.generation` the last priming pass saw; nil before the first.
+    public var primedGeneration: Int?
+
     /// Whether the group's current KEK is known (primed).
     public func isPrimed(_ group: String) -> Bool { sender.kek(of: group) != nil }
 
