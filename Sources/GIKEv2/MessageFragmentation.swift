@@ -24,14 +24,18 @@ enum MessageFragmentation {
     /// One datagram when it fits or fragmentation was not negotiated, else the fragments.
     static func seal(_ payloads: [IKEv2Payload], header: IKEv2Header, protection: some IKEv2PayloadProtection,
                      fragment: Bool, limit: Int, random: any RandomSource) throws -> [[UInt8]] {
-        let whole = try SKProtection.seal(header: header, innerPayloads: payloads, iv: random.bytes(protection.ivLength),
-                                          protection: protection)
-        guard fragment, whole.count > limit else { return [whole] }
-        let chunk = chunk(limit: limit, protection: protection)
+        // Serialised once; the sealed length follows from it, so an oversized message is not
+        // sealed whole only to be split afterwards.
         let inner = try IKEv2Message.serializeInnerPayloads(payloads)
+        let first = payloads.first?.type ?? 0
+        guard fragment, SKProtection.sealedLength(innerLength: inner.count, protection: protection) > limit else {
+            return [try SKProtection.seal(header: header, inner: inner, firstInner: first,
+                                          iv: random.bytes(protection.ivLength), protection: protection)]
+        }
+        let chunk = chunk(limit: limit, protection: protection)
         let count = max(1, (inner.count + chunk - 1) / chunk)
         let ivs = try (0..<count).map { _ in try random.bytes(protection.ivLength) }
-        return try SKProtection.sealFragments(header: header, innerPayloads: payloads, maximumChunk: chunk, ivs: ivs,
+        return try SKProtection.sealFragments(header: header, inner: inner, firstInner: first, maximumChunk: chunk, ivs: ivs,
                                               protection: protection)
     }
 

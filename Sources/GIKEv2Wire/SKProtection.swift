@@ -50,11 +50,25 @@ public enum SKProtection {
     /// Builds a whole message: `header`, any `clearPayloads`, then SK{`innerPayloads`}.
     public static func seal(header: IKEv2Header, clearPayloads: [IKEv2Payload] = [], innerPayloads: [IKEv2Payload],
                             iv: [UInt8], protection: some IKEv2PayloadProtection) throws -> [UInt8] {
-        let inner = try IKEv2Message.serializeInnerPayloads(innerPayloads)
+        try seal(header: header, clearPayloads: clearPayloads, inner: IKEv2Message.serializeInnerPayloads(innerPayloads),
+                 firstInner: innerPayloads.first?.type ?? 0, iv: iv, protection: protection)
+    }
+
+    /// `seal` for inner payloads already serialised (`IKEv2Message.serializeInnerPayloads`), whose
+    /// first payload type is `firstInner`.
+    public static func seal(header: IKEv2Header, clearPayloads: [IKEv2Payload] = [], inner: [UInt8], firstInner: UInt8,
+                            iv: [UInt8], protection: some IKEv2PayloadProtection) throws -> [UInt8] {
         let prefix = try prefixBytes(header: header, clearPayloads: clearPayloads, protectedType: IKEv2PayloadType.encrypted,
-                                     firstInner: innerPayloads.first?.type ?? 0, extraHeader: [],
+                                     firstInner: firstInner, extraHeader: [],
                                      plaintextLength: inner.count, protection: protection)
         return try protect(prefix: prefix, plaintext: inner, iv: iv, protection: protection)
+    }
+
+    /// The length of the message `seal` would build from `innerLength` octets of serialised inner
+    /// payloads and no clear payloads: header, SK header, IV, padded plaintext and ICV.
+    public static func sealedLength(innerLength: Int, protection: some IKEv2PayloadProtection) -> Int {
+        let padded = innerLength + padding(innerLength: innerLength, blockSize: protection.blockSize).count
+        return WireLimits.headerLength + WireLimits.genericPayloadHeaderLength + protection.ivLength + padded + protection.icvLength
     }
 
     /// Splits SK content into SKF fragments of at most `maximumChunk` plaintext octets each
@@ -62,8 +76,14 @@ public enum SKProtection {
     /// = SKF) and is protected on its own, with its own IV from `ivs`.
     public static func sealFragments(header: IKEv2Header, innerPayloads: [IKEv2Payload], maximumChunk: Int,
                                      ivs: [[UInt8]], protection: some IKEv2PayloadProtection) throws -> [[UInt8]] {
+        try sealFragments(header: header, inner: IKEv2Message.serializeInnerPayloads(innerPayloads),
+                          firstInner: innerPayloads.first?.type ?? 0, maximumChunk: maximumChunk, ivs: ivs, protection: protection)
+    }
+
+    /// `sealFragments` for inner payloads already serialised, whose first payload type is `firstInner`.
+    public static func sealFragments(header: IKEv2Header, inner: [UInt8], firstInner: UInt8, maximumChunk: Int,
+                                     ivs: [[UInt8]], protection: some IKEv2PayloadProtection) throws -> [[UInt8]] {
         precondition(maximumChunk > 0, "fragment chunk must be positive")
-        let inner = try IKEv2Message.serializeInnerPayloads(innerPayloads)
         let chunks = stride(from: 0, to: max(inner.count, 1), by: maximumChunk).map {
             Array(inner[$0..<min($0 + maximumChunk, inner.count)])
         }
@@ -76,7 +96,7 @@ public enum SKProtection {
             let fields: [UInt8] = [UInt8(number >> 8), UInt8(number & 0xFF),
                                    UInt8(chunks.count >> 8), UInt8(chunks.count & 0xFF)]
             let prefix = try prefixBytes(header: header, clearPayloads: [], protectedType: IKEv2PayloadType.encryptedFragment,
-                                         firstInner: index == 0 ? (innerPayloads.first?.type ?? 0) : 0,
+                                         firstInner: index == 0 ? firstInner : 0,
                                          extraHeader: fields, plaintextLength: chunk.count, protection: protection)
             fragments.append(try protect(prefix: prefix, plaintext: chunk, iv: ivs[index], protection: protection))
         }

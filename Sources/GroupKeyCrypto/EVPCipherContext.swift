@@ -16,7 +16,8 @@ final class EVPCipherContext {
         self.ctx = ctx
         self.encrypting = encrypting
         if flags != 0 { EVP_CIPHER_CTX_set_flags(ctx, flags) }
-        try check(EVP_CipherInit_ex(ctx, cipher, nil, nil, nil, encrypting ? 1 : 0), "EVP_CipherInit_ex(\(name))")
+        try check(EVP_CipherInit_ex(ctx, FetchedCiphers.shared.implementation(of: cipher), nil, nil, nil, encrypting ? 1 : 0),
+                  "EVP_CipherInit_ex(\(name))")
         guard Int(EVP_CIPHER_CTX_get_key_length(ctx)) == key.count else {
             throw CryptoError.invalidKeyLength(algorithm: name, expected: [Int(EVP_CIPHER_CTX_get_key_length(ctx))], actual: key.count)
         }
@@ -83,6 +84,30 @@ final class EVPCipherContext {
             throw CryptoError.invalidInputLength("\(count) octets is more than one OpenSSL call takes")
         }
         return value
+    }
+}
+
+/// The provider implementation of each cipher, fetched once. The `EVP_aes_*()` objects are
+/// OpenSSL 1.1 style descriptions; keying a context with one makes OpenSSL 3 look the provider
+/// implementation up by name again for every context (about half the cost of a new context).
+final class FetchedCiphers: @unchecked Sendable {
+    static let shared = FetchedCiphers()
+    private let lock = ContextLock()
+    private var byNID: [Int32: OpaquePointer] = [:]
+
+    /// The fetched implementation of `cipher`, or `cipher` itself when none can be fetched
+    /// (OpenSSL then does its own implicit fetch, as before).
+    func implementation(of cipher: OpaquePointer) -> OpaquePointer {
+        let nid = EVP_CIPHER_get_nid(cipher)
+        return lock.withLock {
+            if let fetched = byNID[nid] { return fetched }
+            guard let name = OBJ_nid2sn(nid), let fetched = EVP_CIPHER_fetch(nil, name, nil) else {
+                CryptoError.clearOpenSSLErrors()
+                return cipher
+            }
+            byNID[nid] = fetched  // kept for the life of the process
+            return fetched
+        }
     }
 }
 

@@ -33,17 +33,20 @@ public struct PseudorandomFunction: Sendable, Equatable, CustomStringConvertible
         }
         let blocks = (length + outputLength - 1) / outputLength
         return try key.withUnsafeBytes { k in
-            try SecretBytes(count: length) { out in
-                var previous = SecretBytes.zeros(count: 0)
-                for index in 1...max(blocks, 1) where length > 0 {
-                    let counter: [UInt8] = [UInt8(index)]
-                    let block = try SecretBytes(count: outputLength) {
-                        try HMACEngine.compute(digest: digest, key: k, parts: [previous, seed, counter], into: $0)
+            try HMACEngine.withKey(digest: digest, key: k) { mac in
+                try SecretBytes(count: length) { out in
+                    var previous = SecretBytes.zeros(count: 0)
+                    for index in 1...max(blocks, 1) where length > 0 {
+                        let counter: [UInt8] = [UInt8(index)]
+                        let block = try SecretBytes(count: outputLength) { try mac([previous, seed, counter], $0) }
+                        let start = (index - 1) * outputLength
+                        let take = min(outputLength, length - start)
+                        block.withUnsafeBytes {
+                            UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + take)])
+                                .copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<take]))
+                        }
+                        previous = block
                     }
-                    let start = (index - 1) * outputLength
-                    let take = min(outputLength, length - start)
-                    block.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[start..<(start + take)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
-                    previous = block
                 }
             }
         }

@@ -104,4 +104,26 @@ struct RealCipherSKTests {
                                           encryptionKey: SecretBytes.zeros(count: 16), integrity: nil, integrityKey: nil)
         }
     }
+
+    /// `sealedLength` is what decides whether a message goes whole or as SKF fragments without
+    /// sealing it first, so it must be the sealed message's length exactly: every inner length
+    /// around the CBC block boundary (padding 0 to 15) and for the AEAD (no block alignment).
+    @Test(arguments: SKProtectionVectorTests.protectedNames)
+    func sealedLengthIsTheLengthOfTheSealedMessage(name: String) throws {
+        let v = try SKVectorFile.load().vector(name)
+        let header = try IKEv2Message.parse(Hex.decode(try #require(v.message))).header
+        let real = try protection(name)
+        for length in 0...40 {
+            // A Notify whose data fills the inner payloads to `length` octets (8-octet header).
+            let data = [UInt8](repeating: 0x5A, count: length)
+            let notify = IKEv2Payload.notify(NotifyPayload(messageType: 16_384, data: data))
+            let inner = try IKEv2Message.serializeInnerPayloads([notify])
+            let sealed = try SKProtection.seal(header: header, innerPayloads: [notify],
+                                               iv: [UInt8](repeating: 7, count: real.ivLength), protection: real)
+            #expect(SKProtection.sealedLength(innerLength: inner.count, protection: real) == sealed.count, "inner \(inner.count)")
+            let fromBytes = try SKProtection.seal(header: header, inner: inner, firstInner: notify.type,
+                                                  iv: [UInt8](repeating: 7, count: real.ivLength), protection: real)
+            #expect(fromBytes == sealed)
+        }
+    }
 }
