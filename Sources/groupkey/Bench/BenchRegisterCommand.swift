@@ -7,6 +7,8 @@ import GroupKeyCrypto
 import GroupPolicy
 import GroupState
 import Logging
+import NIOCore
+import NIOPosix
 
 /// `groupkey bench register`: an in-process GCKS on 127.0.0.1 and a load generator of C member
 /// engines at a time registering N members in all, over loopback UDP or TCP. Reports
@@ -51,6 +53,11 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         discussion: "Identity bench.example, that script's PSK, the same suite and generator."))
     var strongswan: String?
 
+    @Flag(help: ArgumentHelp(
+        "Hand the datagrams between a GCKS engine and member engines in memory on one thread (no sockets) and report each side's CPU time per registration.",
+        discussion: "What one core spends per registration on the GCKS, without the generator's share or the event loops'."))
+    var engines = false
+
     func validate() throws {
         guard (1...50_000).contains(members) else { throw ValidationError("--members must be 1...50000") }
         guard (1...1_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1000") }
@@ -65,6 +72,10 @@ struct BenchRegisterCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if engines {
+            try runEngines()
+            return
+        }
         let transport = MemberClient.Transport(rawValue: self.transport) ?? .udp
         let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
         let registration = try await series("registration", runs: runs) {
@@ -99,6 +110,25 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         print(line)
         print(String(format: "CPU per registration (GSA_AUTH, process incl. generator): %.0f µs; GCKS share about %.0f µs",
                      registration.cpu, registration.cpu - generatorCPU))
+    }
+
+    /// `--engines`: `runs` in-memory series; medians of each side's CPU time per registration.
+    private func runEngines() throws {
+        var gcks: [Double] = [], member: [Double] = [], rates: [Double] = []
+        var datagrams = 0.0
+        for run in 1...runs {
+            let result = try EngineRegistrationLoad(members: members).run()
+            gcks.append(result.gcks * 1e6)
+            member.append(result.member * 1e6)
+            rates.append(result.loopRate)
+            datagrams = result.datagramsPerRegistration
+            print(String(format: "engines run %d: GCKS %.1f µs, member %.1f µs CPU per registration; %.0f registrations/s on one thread",
+                         run, result.gcks * 1e6, result.member * 1e6, result.loopRate))
+        }
+        let perGCKS = BenchmarkRunner.median(gcks)
+        print(String(format: "register engines N=%d (medians of %d): GCKS %.1f µs and member %.1f µs CPU per registration, %.1f datagrams; one GCKS core: %.0f registrations/s",
+                     members, runs, perGCKS, BenchmarkRunner.median(member), datagrams, 1e6 / max(perGCKS, 1e-9)))
+        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; in memory, one thread, no sockets")
     }
 
     /// Runs `load` `runs` times, printing each; the medians of rate and resident growth.
@@ -253,16 +283,25 @@ struct RegistrationLoad {
         }
     }
 
-    /// A warm-up round, then N timed registrations (or childless IKE SAs), C at a time.
+    /// A warm-up round, then N timed registrations (or childless IKE SAs), C at a time. The
+    /// generator runs on event loops of its own: on the server's loop it would take turns with the
+    /// GCKS on one thread, a cost no deployment has (its members are other machines).
     private func timed(template: MemberClient.Options, stop: () async -> Void) async -> Result {
+        let generatorLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        defer { generatorLoops.shutdownGracefully { _ in } }
+        return await timed(template: template, generatorLoops: generatorLoops, stop: stop)
+    }
+
+    private func timed(template: MemberClient.Options, generatorLoops: MultiThreadedEventLoopGroup,
+                       stop: () async -> Void) async -> Result {
         // A warm-up round of C untimed members first, so the figures leave out one-time costs
         // (sockets, lazily built OpenSSL objects, the allocator's first arenas).
-        _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup")
+        _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup", loops: generatorLoops)
         let residentBefore = ResidentMemory.octets()
         let cpuBefore = CPUTime.process(), responderBefore = responderPID.flatMap(CPUTime.of)
         let clock = ContinuousClock()
         let start = clock.now
-        let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm")
+        let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm", loops: generatorLoops)
         let elapsed = (clock.now - start).seconds
         let cpuAfter = CPUTime.process(), responderAfter = responderPID.flatMap(CPUTime.of)
         let residentAfter = ResidentMemory.octets()
@@ -276,7 +315,8 @@ struct RegistrationLoad {
     }
 
     /// Registers one member per index, `concurrency` at a time; the failure count and the first reason.
-    private func register(_ indices: Range<Int>, template: MemberClient.Options, prefix: String) async -> (Int, String?) {
+    private func register(_ indices: Range<Int>, template: MemberClient.Options, prefix: String,
+                          loops: MultiThreadedEventLoopGroup) async -> (Int, String?) {
         let concurrency = self.concurrency
         if transport == .udp && sharedSockets {
             let initiatorMode: InitiatorMode
@@ -285,7 +325,7 @@ struct RegistrationLoad {
             case .childless, .childlessExternal: initiatorMode = .childlessIKEAuth
             }
             return await RegisterLoadGenerator.run(indices, workers: concurrency, template: template, mode: initiatorMode,
-                                                   prefix: prefix)
+                                                   prefix: prefix, group: loops)
         }
         return await withTaskGroup(of: (Int, String?).self) { group in
             for worker in 0..<min(concurrency, indices.count) {
@@ -296,7 +336,7 @@ struct RegistrationLoad {
                     for index in stride(from: indices.lowerBound + worker, to: indices.upperBound, by: concurrency) {
                         var options = template
                         options.identity = MemberClient.memberIdentification("\(prefix)-\(index).bench.example")
-                        if let failure = await attempt(options) {
+                        if let failure = await attempt(options, loops: loops) {
                             failed += 1
                             first = first ?? failure
                         }
@@ -317,13 +357,13 @@ struct RegistrationLoad {
 
 extension RegistrationLoad {
     /// One registration or childless IKE SA; the reason when it failed.
-    func attempt(_ options: MemberClient.Options) async -> String? {
+    func attempt(_ options: MemberClient.Options, loops: any EventLoopGroup) async -> String? {
         do {
             switch mode {
             case .registration:
-                if case .failed(let error) = try await MemberClient.join(options, logger: Self.quietLogger) { return "\(error)" }
+                if case .failed(let error) = try await MemberClient.join(options, logger: Self.quietLogger, group: loops) { return "\(error)" }
             case .childless, .childlessExternal:
-                if case .failed(let error) = try await MemberClient.establishChildlessIKESA(options, logger: Self.quietLogger) {
+                if case .failed(let error) = try await MemberClient.establishChildlessIKESA(options, logger: Self.quietLogger, group: loops) {
                     return "\(error)"
                 }
             }
