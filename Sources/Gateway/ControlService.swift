@@ -51,9 +51,12 @@ where Operations.Engine: DatagramEngine & Sendable {
         case .success(.status):
             reply(ControlResponse(status: status()))
         case .success(.rekey(let group, let dryRun)):
-            reply(rekey(RekeyRequest(group: group, reason: .operatorRequest, dryRun: dryRun)))
+            // The answer goes once the rekey's state is on disk (group commit, EngineDriver+Durability).
+            let response = rekey(RekeyRequest(group: group, reason: .operatorRequest, dryRun: dryRun))
+            driver.whenDurable { reply(response) }
         case .success(.evict(let group, let members, let dryRun)):
-            reply(rekey(RekeyRequest(group: group, evicting: members, reason: .eviction, dryRun: dryRun)))
+            let response = rekey(RekeyRequest(group: group, evicting: members, reason: .eviction, dryRun: dryRun))
+            driver.whenDurable { reply(response) }
         case .success(.reload):
             reload(reply: reply)
         }
@@ -142,7 +145,7 @@ where Operations.Engine: DatagramEngine & Sendable {
             loop.execute { [self] in
                 reloading = false
                 let report = apply(loaded)
-                reply(ControlResponse(reload: report))
+                driver.whenDurable { reply(ControlResponse(reload: report)) }
             }
         }
     }

@@ -44,12 +44,12 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// The GDOI key server beside an IKEv2 main engine: ISAKMP datagrams go to it (RFC 6407 on
     /// the same ports, RFC 9838 §2.1.1). Timers it schedules are its own.
     private(set) var isakmpEngine: GDOIKeyServer?
-    private var isakmpTimers: Set<TimerID> = []
+    var isakmpTimers: Set<TimerID> = []
     private var routes: [EndpointAddress: Route] = [:]
-    private var timers: [TimerID: Scheduled<Void>] = [:]
+    var timers: [TimerID: Scheduled<Void>] = [:]
     private var streams: [ObjectIdentifier: any Channel] = [:]
     private var housekeeping: RepeatedTask?
-    private var stopped = false
+    private(set) var stopped = false
     /// Called after every step with the engine as it now stands (the member watches for its end).
     var afterStep: ((Engine) -> Void)?
     /// Counters for status and tests.
@@ -200,51 +200,64 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         routes[peer] = route
     }
 
-    /// Makes a `PersistRecord` durable (StatePersister); the flag says it came from the GDOI
-    /// engine (its members are GDOI members). Nil: state lives as long as the process.
-    var persist: ((PersistRecord, _ fromISAKMP: Bool) throws(GatewayError) -> Void)?
+    /// Makes `PersistRecord`s durable (group commit, EngineDriver+Durability). Nil: state lives
+    /// as long as the process.
+    var committer: StateCommitter?
+    /// What waits for the committer (EngineDriver+Durability).
+    var durability = DurabilityQueue()
 
-    /// Performs actions in order (Action: persist before the send that follows it). A record
-    /// that cannot be made durable stops the list: nothing after it is sent.
+    /// Performs actions in order (Action: persist before the send that follows it). With a
+    /// `committer`, records are handed to it as they come and every later action is held until
+    /// they are on disk; a record that cannot be written drops the rest of its list
+    /// (EngineDriver+Durability).
     func perform(_ actions: [Action], fromISAKMP: Bool = false) {
-        performing: for action in actions {
-            switch action {
-            case .send(let datagram, let peer):
-                send(datagram, to: peer)
-            case .scheduleTimer(let id, let deadline):
-                if fromISAKMP { isakmpTimers.insert(id) } else { isakmpTimers.remove(id) }
-                schedule(id, at: deadline)
-            case .cancelTimer(let id):
-                timers.removeValue(forKey: id)?.cancel()
-            case .installSA(let installation):
-                // The data plane (GroupSA) is not built yet; the member reads its holdings instead.
-                logger.info("SA installed", metadata: ["code": "GW-SA-INSTALL", "sa": "\(installation.reference)",
-                                                       "direction": "\(installation.direction.rawValue)"])
-            case .removeSA(let reference):
-                logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
-            case .persist(let record):
-                guard let persist else {
-                    logger.debug("state change not persisted (no state file)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
-                    continue
-                }
-                do { try persist(record, fromISAKMP || engineTakesISAKMP) } catch {
-                    logger.error("state change not persisted; the actions after it are dropped",
-                                 metadata: ["code": "GW-PERSIST-FAILED", "error": "\(error)"])
-                    break performing
-                }
-            case .log(let event):
-                if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
-                switch event.code {
-                case "GCKS-REKEY-SENT": rekeysSent += 1
-                case "GDOI-PULL-REGISTERED": gdoiRegistrations += 1
-                default: break
-                }
-                // LogEvent never carries key material (EngineCore.Action).
-                logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
+        durability.steps += 1
+        let step = durability.steps
+        for action in actions {
+            if case .persist(let record) = action, let committer {
+                submit(record, to: committer, step: step, fromISAKMP: fromISAKMP)
+                continue
             }
+            if durability.isWaiting {
+                let held = DurabilityQueue.Held(after: durability.submitted, step: step, action: action, fromISAKMP: fromISAKMP)
+                durability.held.append(held)
+                continue
+            }
+            execute(action, fromISAKMP: fromISAKMP)
         }
         if !handingOff { handOffRekeys() }
         if let afterStep, let engine { afterStep(engine) }
+    }
+
+    /// Performs one action.
+    func execute(_ action: Action, fromISAKMP: Bool) {
+        switch action {
+        case .send(let datagram, let peer):
+            send(datagram, to: peer)
+        case .scheduleTimer(let id, let deadline):
+            if fromISAKMP { isakmpTimers.insert(id) } else { isakmpTimers.remove(id) }
+            schedule(id, at: deadline)
+        case .cancelTimer(let id):
+            timers.removeValue(forKey: id)?.cancel()
+        case .installSA(let installation):
+            // The data plane (GroupSA) is not built yet; the member reads its holdings instead.
+            logger.info("SA installed", metadata: ["code": "GW-SA-INSTALL", "sa": "\(installation.reference)",
+                                                   "direction": "\(installation.direction.rawValue)"])
+        case .removeSA(let reference):
+            logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
+        case .persist(let record):
+            // Only reached without a committer (perform hands records to it).
+            logger.debug("state change not persisted (no state file)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
+        case .log(let event):
+            if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
+            switch event.code {
+            case "GCKS-REKEY-SENT": rekeysSent += 1
+            case "GDOI-PULL-REGISTERED": gdoiRegistrations += 1
+            default: break
+            }
+            // LogEvent never carries key material (EngineCore.Action).
+            logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
+        }
     }
 
     /// Hands what the step left for the other engine across (`rekeyHandoff`), engine actions first:
@@ -262,7 +275,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         if !isakmpActions.isEmpty { perform(isakmpActions, fromISAKMP: true) }
     }
 
-    private func send(_ datagram: [UInt8], to peer: EndpointAddress) {
+    func send(_ datagram: [UInt8], to peer: EndpointAddress) {
         if let sendInterceptor, sendInterceptor(datagram, peer) { return }
         guard let route = routes[peer] ?? defaultRoute else {
             logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])

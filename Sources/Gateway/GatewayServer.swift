@@ -98,7 +98,7 @@ public final class GatewayServer: Sendable {
     /// The TCP listeners actually bound, in `tcpListen` order.
     public let boundTCPAddresses: [EndpointAddress]
     private let channels: [any Channel]
-    private let driver: EngineDriver<GCKSResponder>
+    let driver: EngineDriver<GCKSResponder>
     private let control: ControlService<GIKEv2GroupOperations>
     /// The control socket, when one was asked for (removed again at `stop`).
     public let controlSocketPath: String?
@@ -257,11 +257,7 @@ public final class GatewayServer: Sendable {
         let firstChannel = channels.first
         let gdoiKeyLog = phase1KeyLog
         let metricsTask = try? await loop.submit {
-            if let persister {
-                driver.persist = { (record, fromGDOI) throws(GatewayError) in
-                    try persister.persist(record, memberProtocol: fromGDOI ? "gdoi" : "gikev2")
-                }
-            }
+            if let persister { driver.useGroupCommit(persister) }
             driver.sendInterceptor = { datagram, peer in multicast.send(datagram, to: peer) }
             driver.install(engine, defaultRoute: nil)
             if let gdoiPhase1 {
@@ -358,52 +354,16 @@ public final class GatewayServer: Sendable {
         }
     }
 
-    /// The GCKS's counters, read on its event loop.
-    public func statistics() async -> GCKSStatistics {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.engine?.statistics ?? GCKSStatistics() }.get()) ?? GCKSStatistics()
-    }
-
-    /// IKE SAs the GCKS holds (half-open and established).
-    public func sessionCount() async -> Int {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.engine?.sessionCount ?? 0 }.get()) ?? 0
-    }
-
-    /// The GDOI key server's counters, read on its event loop.
-    public func gdoiStatistics() async -> GDOIKeyServerStatistics {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.statistics ?? GDOIKeyServerStatistics() }.get())
-            ?? GDOIKeyServerStatistics()
-    }
-
-    /// The ISAKMP SAs the GDOI key server holds.
-    public func gdoiPhase1SAs() async -> [Phase1SA] {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.isakmpEngine?.phase1SAs ?? [] }.get()) ?? []
-    }
-
-    /// IKEv1 datagrams dropped for want of a GDOI engine.
-    public func ikev1Dropped() async -> Int {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.ikev1Dropped }.get()) ?? 0
-    }
-
-    /// Datagrams and stream messages dropped before the engine: not IKE at all, malformed
-    /// framing, ESP or NAT-keepalives on an IKE port (EngineDriver).
-    public func unclassifiedDropped() async -> Int {
-        let driver = self.driver
-        return (try? await driver.eventLoop.submit { driver.unclassifiedDropped }.get()) ?? 0
-    }
-
     /// Stops the timers, then closes every listener and removes the control socket.
     public func stop() async {
         let driver = self.driver
         let metricsTask = self.metricsTask
-        try? await driver.eventLoop.submit {
+        let committer = try? await driver.eventLoop.submit {
             metricsTask?.cancel()
             driver.stop()
+            return driver.committer
         }.get()
+        committer?.stop()  // every record handed over is written before the store is let go
         for channel in channels { try? await channel.close() }
         await multicast.close()
         if let controlChannel {

@@ -68,8 +68,8 @@ public enum StateFile {
 
 /// Writes the engines' durable changes to the store, reading the group's current state from the
 /// directory the engines share. An admission is written alone (member, its path keys, counters);
-/// every other record writes the group whole. Each call is one transaction, committed (fsync'd,
-/// synchronous=FULL) before it returns.
+/// every other record writes the group whole. Each call is one transaction (a batch: one for all
+/// its records), committed (fsync'd, synchronous=FULL) before it returns.
 public final class StatePersister: Sendable {
     public let store: KeyStore
     public let directory: GroupDirectory
@@ -85,25 +85,55 @@ public final class StatePersister: Sendable {
     /// Writes one record. `memberProtocol` names the engine that made it ("gikev2", "gdoi"),
     /// stored with the member for status.
     public func persist(_ record: PersistRecord, memberProtocol: String) throws(GatewayError) {
-        let group = record.group
-        guard let state = directory.snapshot.first(where: { $0.name == group }) else {
-            throw .stateFile("a change to group \(group), which is not served")
+        if let failure = persist(batch: [(record, memberProtocol)])[0] { throw failure }
+    }
+
+    /// Writes several records in one transaction and one commit (StateCommitter's group commit).
+    /// Returns the failures by index; when the batch as a whole fails, each record is written again
+    /// alone, so one bad record costs only its own change.
+    public func persist(batch records: [(record: PersistRecord, memberProtocol: String)]) -> [Int: GatewayError] {
+        var failures: [Int: GatewayError] = [:]
+        let snapshot = directory.snapshot
+        var writable: [(index: Int, record: PersistRecord, state: GroupState, memberProtocol: String)] = []
+        for (index, entry) in records.enumerated() {
+            guard let state = snapshot.first(where: { $0.name == entry.record.group }) else {
+                failures[index] = .stateFile("a change to group \(entry.record.group), which is not served")
+                continue
+            }
+            writable.append((index, entry.record, state, entry.memberProtocol))
         }
         do {
-            switch record {
-            case .memberRegistered(_, let member, let senderIDs, _, let address):
-                try store.recordAdmission(of: member, protocol: memberProtocol, senderIDs: senderIDs, in: state,
-                                          pushAddress: address.map { (octets: $0.addressOctets, port: $0.port) },
-                                          nowMilliseconds: clock())
-            case .senderIDCounter(_, let next):
-                try store.commitReservation(counter: .senderID, group: group, end: UInt64(next))
-            case .groupKeysChanged(_, let reason):
-                try store.save(state, nowMilliseconds: clock(), history: (kind: "keys-changed", detail: reason))
-            case .counterReserved(_, let counter, let end):
-                try store.commitReservation(counter: KeyStoreCounter(counter), group: group, end: end)
+            try store.batch { () throws(KeyStoreError) in
+                for entry in writable { try write(entry.record, state: entry.state, memberProtocol: entry.memberProtocol) }
             }
         } catch {
-            throw .stateFile("\(error)")
+            guard writable.count > 1 else {
+                if let only = writable.first { failures[only.index] = .stateFile("\(error)") }
+                return failures
+            }
+            for entry in writable {
+                do { try store.batch { () throws(KeyStoreError) in try write(entry.record, state: entry.state, memberProtocol: entry.memberProtocol) } }
+                catch { failures[entry.index] = .stateFile("\(error)") }
+            }
+        }
+        return failures
+    }
+
+    /// One record's rows; the caller holds the transaction. `state` is the group as it stands
+    /// now, which includes the change (and perhaps later ones: never less than was sent).
+    private func write(_ record: PersistRecord, state: GroupState, memberProtocol: String) throws(KeyStoreError) {
+        let group = record.group
+        switch record {
+        case .memberRegistered(_, let member, let senderIDs, _, let address):
+            try store.recordAdmission(of: member, protocol: memberProtocol, senderIDs: senderIDs, in: state,
+                                      pushAddress: address.map { (octets: $0.addressOctets, port: $0.port) },
+                                      nowMilliseconds: clock())
+        case .senderIDCounter(_, let next):
+            try store.commitReservation(counter: .senderID, group: group, end: UInt64(next))
+        case .groupKeysChanged(_, let reason):
+            try store.save(state, nowMilliseconds: clock(), history: (kind: "keys-changed", detail: reason))
+        case .counterReserved(_, let counter, let end):
+            try store.commitReservation(counter: KeyStoreCounter(counter), group: group, end: end)
         }
     }
 

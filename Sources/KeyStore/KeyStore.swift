@@ -21,7 +21,8 @@ import Darwin
 public final class KeyStore: @unchecked Sendable {
     public let path: String
     let connection: SQLiteConnection
-    private let lock = NSLock()
+    /// Recursive: a `batch` holds it while the changes inside it take it again.
+    private let lock = NSRecursiveLock()
     /// Test hook: throw `injected` instead of running the N-th statement (1-based) of the next
     /// transactions, counting from when it is set.
     var failAtStatement: Int?
@@ -82,8 +83,10 @@ public final class KeyStore: @unchecked Sendable {
     }
 
     /// Runs `body` in one IMMEDIATE transaction: all of it is committed, or (on any error) none.
+    /// Inside `batch`, it is part of the batch's transaction.
     func transaction<Result>(_ body: () throws(KeyStoreError) -> Result) throws(KeyStoreError) -> Result {
         try locked { () throws(KeyStoreError) in
+            if inBatch { return try body() }
             try connection.execute("BEGIN IMMEDIATE")
             do throws(KeyStoreError) {
                 let result = try body()
@@ -93,6 +96,19 @@ public final class KeyStore: @unchecked Sendable {
                 try? connection.execute("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    /// Whether `batch` holds the transaction open (only ever read and written under `lock`).
+    private var inBatch = false
+
+    /// Runs several changes (each written as its own transaction would be) in one transaction and
+    /// one commit, so one fsync covers them all: all are committed, or (on any error) none.
+    public func batch<Result>(_ body: () throws(KeyStoreError) -> Result) throws(KeyStoreError) -> Result {
+        try transaction { () throws(KeyStoreError) in
+            inBatch = true
+            defer { inBatch = false }
+            return try body()
         }
     }
 

@@ -20,6 +20,10 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 final class SQLiteConnection {
     private let handle: OpaquePointer
     let path: String
+    /// Statements prepared once and reused (reset and unbound after each use): the key store runs
+    /// the same few statements for every admission, and parsing them again cost more than
+    /// running them.
+    private var cache: [String: SQLiteStatement] = [:]
 
     init(path: String) throws(KeyStoreError) {
         var db: OpaquePointer?
@@ -35,7 +39,10 @@ final class SQLiteConnection {
         sqlite3_extended_result_codes(db, 1)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        cache.removeAll()  // finalizes them before the handle closes
+        sqlite3_close_v2(handle)
+    }
 
     var lastError: KeyStoreError {
         .sqlite(code: sqlite3_extended_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
@@ -54,21 +61,37 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
+    /// The cached statement for `sql`, bound to `values`, for one use; `body` steps it, and it is
+    /// reset and unbound afterwards whatever happens (so no bound key stays attached to it).
+    private func withStatement<R>(_ sql: String, _ values: [SQLValue],
+                                  _ body: (SQLiteStatement) throws(KeyStoreError) -> R) throws(KeyStoreError) -> R {
+        let statement: SQLiteStatement
+        if let cached = cache[sql] {
+            statement = cached
+        } else {
+            statement = try prepare(sql)
+            cache[sql] = statement
+        }
+        defer { statement.resetAndUnbind() }
+        try statement.bind(values)
+        return try body(statement)
+    }
+
     /// Runs one statement with `values` bound, stepping it to the end.
     func run(_ sql: String, _ values: [SQLValue] = []) throws(KeyStoreError) {
-        let statement = try prepare(sql)
-        try statement.bind(values)
-        while try statement.step() {}
+        try withStatement(sql, values) { statement throws(KeyStoreError) in
+            while try statement.step() {}
+        }
     }
 
     /// Every row of a query, each read by `row`.
     func query<Row>(_ sql: String, _ values: [SQLValue] = [],
                     row: (SQLiteStatement) throws(KeyStoreError) -> Row) throws(KeyStoreError) -> [Row] {
-        let statement = try prepare(sql)
-        try statement.bind(values)
-        var rows: [Row] = []
-        while try statement.step() { rows.append(try row(statement)) }
-        return rows
+        try withStatement(sql, values) { statement throws(KeyStoreError) in
+            var rows: [Row] = []
+            while try statement.step() { rows.append(try row(statement)) }
+            return rows
+        }
     }
 }
 
@@ -104,6 +127,12 @@ final class SQLiteStatement {
             }
             guard status == SQLITE_OK else { throw connection.lastError }
         }
+    }
+
+    /// Makes the statement ready for its next use and drops its bindings (SQLite frees its copies).
+    func resetAndUnbind() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
     }
 
     /// Steps once: true when a row is ready, false when done.

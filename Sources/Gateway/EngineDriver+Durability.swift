@@ -1,0 +1,114 @@
+import EngineCore
+import NIOCore
+
+/// Records handed to the committer and the actions waiting for them, in order.
+///
+/// An engine returns a state change (`.persist`) before the actions that depend on it: the answer
+/// that hands out the keys and Sender-IDs an admission records, the rekey that uses a reserved
+/// message number (EngineCore.Action). With group commit the record is written later, on the
+/// committer's thread; everything performed after it (from that step and every later one, so
+/// the order of all actions is kept) waits here until the record is on disk.
+struct DurabilityQueue {
+    struct Held {
+        /// The number of the last record submitted before this action.
+        let after: Int
+        /// The `perform` call it came from: a record that fails drops the rest of its own call.
+        let step: Int
+        let action: Action
+        let fromISAKMP: Bool
+    }
+
+    /// Records submitted (numbered from 1) and the highest number known to be written.
+    var submitted = 0
+    var durable = 0
+    /// perform calls so far.
+    var steps = 0
+    var held: [Held] = []
+    /// Index of the first action in `held` not yet released (the array is compacted now and then).
+    var head = 0
+    /// The step of each record not yet known to be written.
+    var stepOfRecord: [Int: Int] = [:]
+    /// Per step, the first record of it that failed: its later actions are dropped.
+    var failedFrom: [Int: Int] = [:]
+    /// Callbacks waiting for every record submitted before them (control replies).
+    var waiters: [(after: Int, body: () -> Void)] = []
+
+    /// Whether a record is still on its way to disk, so new actions must queue behind it.
+    var isWaiting: Bool { durable < submitted }
+}
+
+extension EngineDriver {
+    /// From now on records go through a StateCommitter writing to `persister` (group commit).
+    func useGroupCommit(_ persister: StatePersister) {
+        eventLoop.preconditionInEventLoop()
+        let loop = eventLoop
+        committer = StateCommitter(persister: persister) { [weak self] outcome in
+            guard let driver = self else { return }
+            loop.execute { driver.recordsWritten(outcome) }
+        }
+    }
+
+    /// Hands one record to the committer.
+    func submit(_ record: PersistRecord, to committer: StateCommitter, step: Int, fromISAKMP: Bool) {
+        // Read into locals first: `durability` is one stored property, and reading it inside a
+        // subscript assignment to it would overlap the two accesses (exclusivity).
+        let sequence = durability.submitted + 1
+        durability.submitted = sequence
+        durability.stepOfRecord[sequence] = step
+        committer.submit(.init(sequence: sequence, record: record,
+                               memberProtocol: fromISAKMP || engineTakesISAKMP ? "gdoi" : "gikev2"))
+    }
+
+    /// Called on the event loop when the committer has written a batch: releases, in order, what
+    /// waited for it. An action that followed a failed record in the same step is dropped, as an
+    /// inline failure drops the rest of its list.
+    func recordsWritten(_ outcome: StateCommitter.Outcome) {
+        eventLoop.preconditionInEventLoop()
+        for (sequence, failure) in outcome.failed.sorted(by: { $0.key < $1.key }) {
+            logger.error("state change not persisted; the actions after it are dropped",
+                         metadata: ["code": "GW-PERSIST-FAILED", "error": "\(failure)"])
+            if let step = durability.stepOfRecord[sequence], durability.failedFrom[step] == nil {
+                durability.failedFrom[step] = sequence
+            }
+        }
+        let previous = durability.durable
+        let durable = max(previous, outcome.through)
+        durability.durable = durable
+        if durable > previous {
+            for sequence in (previous + 1)...durable { durability.stepOfRecord[sequence] = nil }
+        }
+        releaseHeld()
+    }
+
+    /// Runs `body` once every record submitted so far is on disk (at once if none is pending):
+    /// a control reply says a rekey happened only once its state would survive a crash.
+    func whenDurable(_ body: @escaping () -> Void) {
+        eventLoop.preconditionInEventLoop()
+        guard durability.isWaiting else { return body() }
+        let after = durability.submitted
+        durability.waiters.append((after, body))
+    }
+
+    private func releaseHeld() {
+        while durability.head < durability.held.count {
+            let held = durability.held[durability.head]
+            guard held.after <= durability.durable else { break }
+            durability.head += 1
+            if let failed = durability.failedFrom[held.step], held.after >= failed { continue }
+            if !stopped { execute(held.action, fromISAKMP: held.fromISAKMP) }
+        }
+        if durability.head == durability.held.count {
+            durability.held.removeAll(keepingCapacity: true)
+            durability.head = 0
+            if !durability.isWaiting { durability.failedFrom.removeAll() }
+        } else if durability.head > 4_096 {
+            let released = durability.head
+            durability.held.removeFirst(released)
+            durability.head = 0
+        }
+        let durable = durability.durable
+        let ready = durability.waiters.filter { $0.after <= durable }
+        durability.waiters.removeAll { $0.after <= durable }
+        for waiter in ready { waiter.body() }
+    }
+}

@@ -1,0 +1,96 @@
+import EngineCore
+import Foundation
+import Gateway
+import GIKEv2
+import GroupKeyCrypto
+import GroupState
+@testable import KeyStore
+import Logging
+import Testing
+
+/// Group commit (StateCommitter, EngineDriver+Durability): admissions are written off the event
+/// loop, several per transaction, and the answer that hands out what a record records still waits
+/// until the record is on disk.
+@Suite("KeyStore group commit", .serialized)
+struct GroupCommitTests {
+    /// Holds the store's lock on another thread for `milliseconds`, so that no commit can finish
+    /// meanwhile; returns when the lock is taken.
+    static func holdStore(_ store: KeyStore, milliseconds: UInt32) {
+        let taken = DispatchSemaphore(value: 0)
+        Thread {
+            try? store.locked { () throws(KeyStoreError) in
+                taken.signal()
+                usleep(milliseconds * 1_000)
+            }
+        }.start()
+        taken.wait()
+    }
+
+    @Test("The answer to a registration waits until its admission is committed")
+    func answerWaitsForCommit() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, store) = try await KeyStoreRestartTests.server(statePath: directory.appendingPathComponent("state.db").path)
+        _ = try await KeyStoreRestartTests.join(server, as: "warm.example")  // first use of the file, outside the timing
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        Self.holdStore(store, milliseconds: 600)
+        _ = try await KeyStoreRestartTests.join(server, as: "gm1.example")
+        let waited = clock.now - start
+        // Read before the server stops (stopping drains the committer): the row must already be there.
+        let row = try store.member("id2:gm1.example", group: "demo-1001")
+        await server.stop()
+        #expect(row?.protocol == "gikev2", "the admission was on disk when the member got its keys")
+        #expect(waited >= .milliseconds(550), "the answer went before the commit could finish (\(waited))")
+    }
+
+    @Test("Admissions arriving during a commit share the next one; every member is written")
+    func concurrentAdmissionsShareCommits() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, store) = try await KeyStoreRestartTests.server(statePath: directory.appendingPathComponent("state.db").path)
+        Self.holdStore(store, milliseconds: 300)
+        let names = (0..<24).map { "gm\($0).example" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in names { group.addTask { _ = try await KeyStoreRestartTests.join(server, as: name) } }
+            try await group.waitForAll()
+        }
+        let (commits, records) = await server.stateCommits()
+        for name in names { #expect(try store.member("id2:\(name)", group: "demo-1001") != nil, "\(name) written") }
+        await server.stop()
+        #expect(records >= names.count, "an admission record per member at least (\(records))")
+        #expect(commits < records, "records queued behind the held lock went out in shared commits (\(commits) for \(records))")
+    }
+
+    @Test("A batch that fails is written record by record; a record for an unserved group fails alone")
+    func batchFailureIsolated() throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try StateFile.open(path: directory.appendingPathComponent("state.db").path)
+        var logger = Logger(label: "groupkey.test")
+        logger.logLevel = .error
+        let groups = try StateFile.restore(try GroupCatalog.demo(random: SystemRandom()), from: store, random: SystemRandom(),
+                                           nowMilliseconds: 0, logger: logger)
+        let name = try #require(groups.snapshot.first?.name)
+        let persister = StatePersister(store: store, directory: groups)
+
+        // The batch's transaction fails at its first statement (the hook fires once); each record
+        // is then written alone and lands.
+        store.failAtStatement = 1
+        let failures = persister.persist(batch: [
+            (record: .counterReserved(group: name, counter: .gdoiSequence, end: 40), memberProtocol: "gdoi"),
+            (record: .counterReserved(group: name, counter: .gikev2RekeyMessageID, end: 7), memberProtocol: "gikev2"),
+        ])
+        #expect(failures.isEmpty)
+        #expect(try store.reserve(counter: .gdoiSequence, group: name, count: 1).lowerBound >= 40)
+        #expect(try store.reserve(counter: .gikev2RekeyMessageID, group: name, count: 1).lowerBound >= 7)
+
+        let mixed = persister.persist(batch: [
+            (record: .counterReserved(group: "no-such-group", counter: .gdoiSequence, end: 5), memberProtocol: "gdoi"),
+            (record: .counterReserved(group: name, counter: .gdoiSequence, end: 90), memberProtocol: "gdoi"),
+        ])
+        #expect(mixed.keys.sorted() == [0], "only the unserved group's record failed")
+        #expect(try store.reserve(counter: .gdoiSequence, group: name, count: 1).lowerBound >= 90)
+    }
+}
