@@ -53,6 +53,11 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         discussion: "Identity bench.example, that script's PSK, the same suite and generator."))
     var strongswan: String?
 
+    @Option(help: ArgumentHelp(
+        "Keep the key server's state in a new SQLite state file under DIR, as `serve --state` does (every admission committed before its answer).",
+        discussion: "One file per run, removed afterwards."))
+    var stateDirectory: String?
+
     @Flag(help: ArgumentHelp(
         "Hand the datagrams between a GCKS engine and member engines in memory on one thread (no sockets) and report each side's CPU time per registration.",
         discussion: "What one core spends per registration on the GCKS, without the generator's share or the event loops'."))
@@ -80,11 +85,12 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
         let registration = try await series("registration", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport, port: port,
-                                       keyLog: keyLog, sharedSockets: generator == "shared").run()
+                                       keyLog: keyLog, sharedSockets: generator == "shared", stateDirectory: stateDirectory).run()
         }
         print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
                      transport.rawValue, members, concurrency, registration.rate, runs, registration.growth))
-        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback; generator: \(generator)")
+        print("suite: X25519, ENCR_AES_GCM_16-256, PRF_HMAC_SHA2_256, PSK; TEK AES-GCM-16-256; one process, loopback; generator: \(generator)"
+              + (stateDirectory == nil ? "; no state file" : "; state file (SQLite, synchronous=FULL)"))
         guard let strongswan, let address = try? ListenAddress(parsing: strongswan) else { return }
         let ours = try await series("childless, groupkey", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: .udp, port: port,
@@ -171,6 +177,8 @@ struct RegistrationLoad {
     var sharedSockets = true
     /// The external responder's pid, to read its CPU time (Linux /proc).
     var responderPID: Int32?
+    /// Where to put a state file for the run (`serve --state`); nil: state in memory only.
+    var stateDirectory: String?
 
     enum Mode {
         /// IKE_SA_INIT + GSA_AUTH with our GCKS.
@@ -260,13 +268,29 @@ struct RegistrationLoad {
         let pem = Array(DemoSecrets.rekeySigningKeyPEM.utf8)
         let secrets = try SecretsFile.parse("bench-psk = hex:\(pskText)\nbench-rekey-key = file:demo-rekey.pem\n",
                                             file: "bench-secrets") { _ throws(GatewayError) in pem }
-        let directory = try GroupCatalog.load(policies: [PolicyValidator.Input(name: "bench-4343.xml", bytes: Array(Self.policy.utf8))],
+        var directory = try GroupCatalog.load(policies: [PolicyValidator.Input(name: "bench-4343.xml", bytes: Array(Self.policy.utf8))],
                                               secrets: secrets, environment: [:], random: SystemRandom())
+        var persister: StatePersister?
+        var statePath: String?
+        if let stateDirectory {
+            let path = stateDirectory + "/bench-register-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).db"
+            let store = try StateFile.open(path: path)
+            directory = try StateFile.restore(directory, from: store, random: SystemRandom(),
+                                              nowMilliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded()),
+                                              logger: Self.quietLogger)
+            persister = StatePersister(store: store, directory: directory)
+            statePath = path
+        }
+        defer {
+            if let statePath {
+                for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: statePath + suffix) }
+            }
+        }
         let loopback = try ListenAddress(parsing: "127.0.0.1:\(port)")
         let server = try await GatewayServer.start(configuration: .init(listen: [loopback], tcpListen: transport == .tcp ? [loopback] : [],
                                                                         logger: Self.quietLogger,
                                                                         maximumTCPConnections: max(1_024, concurrency * 2),
-                                                                        ikeKeyLog: keyLog),
+                                                                        ikeKeyLog: keyLog, persister: persister),
                                                    directory: directory)
         let target = transport == .tcp ? server.boundTCPAddresses[0] : server.boundAddresses[0]
         let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
@@ -278,6 +302,11 @@ struct RegistrationLoad {
             if statistics.retransmissionsAnswered > 0 || statistics.datagramsDropped > 0 {
                 print("  key server: \(statistics.retransmissionsAnswered) retransmitted request(s) answered, "
                       + "\(statistics.datagramsDropped) datagram(s) dropped")
+            }
+            if persister != nil {
+                let (commits, records) = await server.stateCommits()
+                print(String(format: "  state file: %d commits wrote %d records (%.1f per fsync)", commits, records,
+                             Double(records) / Double(max(commits, 1))))
             }
             await server.stop()
         }
