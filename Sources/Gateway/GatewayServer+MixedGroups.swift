@@ -29,7 +29,10 @@ extension GatewayServer {
         let generation = directory.generation
         if let distributor = keyServer.distributor, distributor.primedGeneration != generation {
             let unprimed = directory.snapshot.filter { $0.definition.protocols.gdoi && $0.rekeySA != nil && !distributor.isPrimed($0.name) }
-            if !unprimed.isEmpty { keyServer.distributor?.prime(unprimed) }
+            for failure in keyServer.distributor?.prime(unprimed) ?? [] {
+                isakmpActions.append(.log(LogEvent(.warning, "GDOI-KEK-UNKNOWN",
+                                                   "group \(failure.group): its KEK cannot be rendered for GDOI pushes: \(failure.reason)")))
+            }
             keyServer.distributor?.primedGeneration = generation
         }
         return (engineActions, isakmpActions)
@@ -45,7 +48,15 @@ extension GatewayServer {
         var restored: Set<EndpointAddress> = []
         for group in persister.directory.snapshot where group.definition.protocols.gdoi {
             let stored: [String: (octets: [UInt8], port: UInt16)]
-            do { stored = try persister.store.pushAddresses(group: group.name) } catch {
+            do {
+                let read = try persister.store.pushAddresses(group: group.name)
+                stored = read.addresses
+                if !read.unreadable.isEmpty {
+                    logger.warning("GDOI member addresses in the state file are not addresses; those members get pushes once they send again",
+                                   metadata: ["code": "GW-STATE-PUSH-ADDRESSES", "group": "\(group.name)",
+                                              "members": "\(read.unreadable.joined(separator: " "))"])
+                }
+            } catch {
                 logger.warning("GDOI member addresses not read from the state file", metadata: [
                     "code": "GW-STATE-PUSH-ADDRESSES", "group": "\(group.name)", "error": "\(error)"])
                 continue

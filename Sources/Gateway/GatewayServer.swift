@@ -270,7 +270,10 @@ public final class GatewayServer: Sendable {
                 var keyServer = GDOIKeyServer(configuration: phase1, random: random, phase2: pull)
                 var distributor = GDOIRekeyDistributor(configuration: configuration.gdoiPush)
                 // The KEKs GDOI members will hold, known before any rekey changes a key tree.
-                distributor.prime(directory.snapshot)
+                for failure in distributor.prime(directory.snapshot) {
+                    configuration.logger.warning("a group's KEK cannot be rendered for GDOI pushes", metadata: [
+                        "code": "GDOI-KEK-UNKNOWN", "group": "\(failure.group)", "reason": "\(failure.reason)"])
+                }
                 if let persister, let listener = firstChannel {
                     // Restored members are reached from the first listener, the address NAT-D names (above).
                     let route = EngineDriver<GCKSResponder>.Route.datagram(listener, port: Self.listeningPort(firstBound.port), marker: false)

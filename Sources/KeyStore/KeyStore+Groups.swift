@@ -111,17 +111,23 @@ extension KeyStore {
 
     /// Where each member of `group` that registered over GDOI did so from (address octets, UDP
     /// port): the destinations of its unicast GROUPKEY-PUSH messages (RFC 6407 §4) after a restart.
-    /// Rows whose address is not 4 or 16 octets or whose port is out of range are skipped.
-    public func pushAddresses(group: String) throws(KeyStoreError) -> [String: (octets: [UInt8], port: UInt16)] {
+    /// Rows whose address is not 4 or 16 octets or whose port is out of range are no address; their
+    /// members are listed in `unreadable` for the caller to report (no groupkey writes such rows).
+    public func pushAddresses(group: String) throws(KeyStoreError)
+        -> (addresses: [String: (octets: [UInt8], port: UInt16)], unreadable: [String]) {
         try locked { () throws(KeyStoreError) in
             let rows = try query("SELECT identity, push_address, push_port FROM members WHERE group_name = ? AND push_address IS NOT NULL",
                                  [.text(group)]) { row in (row.text(0), row.blob(1), row.optionalInteger(2)) }
             var addresses: [String: (octets: [UInt8], port: UInt16)] = [:]
-            for (identity, octets, port) in rows where octets.count == 4 || octets.count == 16 {
-                guard let port, let value = UInt16(exactly: port) else { continue }
+            var unreadable: [String] = []
+            for (identity, octets, port) in rows {
+                guard octets.count == 4 || octets.count == 16, let port, let value = UInt16(exactly: port) else {
+                    unreadable.append(identity)
+                    continue
+                }
                 addresses[identity] = (octets, value)
             }
-            return addresses
+            return (addresses, unreadable)
         }
     }
 

@@ -27,20 +27,21 @@ struct KeyStoreGDOIAddressMigrationTests {
         #expect(try store.member("id2:old-gdoi", group: "g")?.protocol == "gdoi")
         #expect(try store.member("id2:old-gdoi", group: "g")?.leaf == 7)
         #expect(try store.member("id2:old-ike", group: "g")?.senderIDs == [3, 4])
-        #expect(try store.pushAddresses(group: "g").isEmpty, "rows from before the migration have no address")
+        #expect(try store.pushAddresses(group: "g").addresses.isEmpty, "rows from before the migration have no address")
         let columns = try store.locked { () throws(KeyStoreError) in
             try store.query("SELECT name FROM pragma_table_info('members') ORDER BY cid") { $0.text(0) }
         }
         #expect(columns.suffix(2) == ["push_address", "push_port"])
 
-        // The new columns take an address, and malformed ones are skipped, not trusted.
+        // The new columns take an address; malformed ones are not trusted but reported.
         try store.locked { () throws(KeyStoreError) in
             try store.connection.run("UPDATE members SET push_address = ?, push_port = ? WHERE identity = 'id2:old-gdoi'",
                                      [.blob([192, 0, 2, 9]), .integer(40_000)])
             try store.connection.run("UPDATE members SET push_address = ?, push_port = ? WHERE identity = 'id2:old-ike'",
                                      [.blob([1, 2, 3]), .integer(500)])
         }
-        let addresses = try store.pushAddresses(group: "g")
+        let (addresses, unreadable) = try store.pushAddresses(group: "g")
         #expect(addresses.count == 1 && addresses["id2:old-gdoi"]?.octets == [192, 0, 2, 9] && addresses["id2:old-gdoi"]?.port == 40_000)
+        #expect(unreadable == ["id2:old-ike"], "the malformed row is reported, for the caller to log")
     }
 }

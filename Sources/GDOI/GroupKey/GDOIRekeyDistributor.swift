@@ -81,10 +81,15 @@ public struct GDOIRekeyDistributor: Sendable {
     /// Remembers the KEK the GDOI members of each group hold now. Call it for every served group
     /// before the group's key tree first changes (the key server is installed, a group is added):
     /// an eviction replaces the tree's root, and the push announcing it goes under the old one.
-    public mutating func prime(_ groups: [GroupState]) {
+    /// Returns the groups whose KEK could not be rendered, with the reason: their GDOI members
+    /// would get no push under the old KEK when the tree changes, so the caller logs them.
+    @discardableResult
+    public mutating func prime(_ groups: [GroupState]) -> [(group: String, reason: String)] {
+        var failures: [(group: String, reason: String)] = []
         for group in groups where group.definition.protocols.gdoi && sender.kek(of: group.name) == nil {
-            try? sender.prime(group)
+            do { try sender.prime(group) } catch { failures.append((group.name, "\(error)")) }
         }
+        return failures
     }
 
     /// The `GroupDirectory.generation` the last priming pass saw; nil before the first.
