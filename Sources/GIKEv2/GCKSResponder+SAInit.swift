@@ -76,8 +76,14 @@ extension GCKSResponder {
                 return drop("IKE_SA_INIT from \(peer): nonce of \(nonce.count) octets is too short for \(prf)")
             }
             let method = try chosen.keyExchange
-            let ours = try KeyExchangeSecret.make(method, random: random)
-            let shared = try ours.sharedSecret(peerPublicValue: keyExchange.data)
+            let ours: KeyExchangePrivateKey, shared: SecretBytes
+            if let prepared = preparedKeyExchange, prepared.methodID == method.id.rawValue,
+               prepared.peerPublicValue == keyExchange.data {
+                (ours, shared) = (prepared.privateKey, prepared.sharedSecret)  // made on a helper thread
+            } else {
+                ours = try KeyExchangeSecret.make(method, random: random)
+                shared = try ours.sharedSecret(peerPublicValue: keyExchange.data)
+            }
             var spiResponder: UInt64 = 0
             while spiResponder == 0 || sessions[spiResponder] != nil { spiResponder = try random.integer(UInt64.self) }
             let nonceResponder = try random.bytes(configuration.nonceLength)

@@ -40,6 +40,10 @@ public struct GCKSResponder: Sendable {
         cookieSecret = try random.secret(32)
     }
 
+    /// The key agreement the transport made for the datagram being handled, if any
+    /// (`handle(datagram:from:now:prepared:)`); nil outside that call.
+    var preparedKeyExchange: PreparedKeyExchange?
+
     /// Registration SAs currently held (half-open and established).
     public var sessionCount: Int { sessions.count }
     /// IKE SAs waiting for their GSA_AUTH, kept as a count so the COOKIE decision of every
@@ -79,6 +83,24 @@ public struct GCKSResponder: Sendable {
         default:
             return drop("exchange \(IKEv2ExchangeRules.exchangeName(header.exchangeType)) from \(peer) is not handled yet")
         }
+    }
+
+    /// `handle` for an IKE_SA_INIT request whose key agreement the transport already made on
+    /// another thread (PreparedKeyExchange). It is used only if the engine answers the request
+    /// with that method and peer value; everything else goes exactly as in `handle`.
+    public mutating func handle(datagram: [UInt8], from peer: EndpointAddress, now: EngineTime,
+                                prepared: PreparedKeyExchange?) -> [Action] {
+        preparedKeyExchange = prepared
+        defer { preparedKeyExchange = nil }
+        return handle(datagram: datagram, from: peer, now: now)
+    }
+
+    /// Whether an IKE_SA_INIT arriving now, with `pending` more on their way, would have to carry a
+    /// cookie (RFC 7296 §2.6). The transport makes no key agreement ahead for such requests: the
+    /// cookie exists so that no Diffie-Hellman work is done for an initiator that has not shown
+    /// it receives at its address.
+    public func demandsCookie(pending: Int = 0) -> Bool {
+        halfOpenCount + pending >= configuration.cookieThreshold
     }
 
     /// Expires half-open SAs and closes registration SAs past their lifetime.

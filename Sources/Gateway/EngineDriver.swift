@@ -3,6 +3,7 @@ import Foundation
 import GDOI
 import Logging
 import NIOCore
+import NIOPosix
 import WireCore
 
 /// Runs one pure engine (`DatagramEngine`) on one event loop: datagrams in, actions performed.
@@ -38,7 +39,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     let eventLoop: any EventLoop
     let logger: Logger
     let clock: @Sendable () -> EngineTime
-    private(set) var engine: Engine?
+    var engine: Engine?
     /// Whether the main engine speaks ISAKMP (MjVer 1: a GDOI member) rather than IKEv2.
     let engineTakesISAKMP: Bool
     /// The GDOI key server beside an IKEv2 main engine: ISAKMP datagrams go to it (RFC 6407 on
@@ -66,6 +67,14 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// server's missed-ack evictions back to the GCKS), returning what each then has to do.
     var rekeyHandoff: ((inout Engine, inout GDOIKeyServer, EngineTime) -> (engine: [Action], isakmp: [Action]))?
     private var handingOff = false
+    /// Takes a datagram the engine should see only after work done elsewhere (the key agreement of
+    /// a new IKE SA, EngineDriver+KeyAgreement); returns true when it took it.
+    var prepareAhead: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
+    /// Datagrams taken by `prepareAhead` and not yet handed to the engine, and how many it took in all.
+    var preparing = 0
+    var preparedAhead = 0
+    /// The threads `prepareAhead` uses, shut down with the server.
+    var keyAgreementPool: NIOThreadPool?
     /// Called for every send the engine asks for before the route table is consulted; returns true
     /// when it took the datagram (the multicast rekey sender, MulticastRekeySender).
     var sendInterceptor: ((_ datagram: [UInt8], _ peer: EndpointAddress) -> Bool)?
@@ -173,9 +182,11 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         switch kind {
         case .ikev2(let message) where !engineTakesISAKMP, .isakmp(let message) where engineTakesISAKMP:
             remember(peer, route)
+            let datagram = Array(message.readableBytesView)
+            if let prepareAhead, prepareAhead(datagram, peer) { return }
             let now = clock()
             // `engine?.` mutates in place; a local copy would copy the engine's tables per datagram.
-            let actions = engine?.handle(datagram: Array(message.readableBytesView), from: peer, now: now) ?? []
+            let actions = engine?.handle(datagram: datagram, from: peer, now: now) ?? []
             perform(actions)
         case .isakmp(let message) where isakmpEngine != nil:
             // IKEv1 / GDOI (MjVer 1, RFC 2408 §3.1) beside G-IKEv2 on the same sockets.

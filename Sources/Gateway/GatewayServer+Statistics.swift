@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import EngineCore
 import GDOI
 import GIKEv2
@@ -48,5 +51,22 @@ extension GatewayServer {
         let driver = self.driver
         let committer = try? await driver.eventLoop.submit { driver.committer }.get()
         return committer?.counts ?? (0, 0)
+    }
+
+    /// CPU time the engine's event-loop thread has used, in seconds (CLOCK_THREAD_CPUTIME_ID, read
+    /// on that thread): the serial part of the server, whatever the helper threads add.
+    public func eventLoopThreadCPUSeconds() async -> Double {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { () -> Double in
+            var spec = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+            return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        }.get()) ?? 0
+    }
+
+    /// IKE_SA_INIT requests whose key agreement was made on a helper thread (keyAgreementThreads).
+    public func keyAgreementsPreparedAhead() async -> Int {
+        let driver = self.driver
+        return (try? await driver.eventLoop.submit { driver.preparedAhead }.get()) ?? 0
     }
 }

@@ -67,6 +67,9 @@ public final class GatewayServer: Sendable {
         /// How GROUPKEY-PUSH reaches GDOI members: missed acknowledgements before eviction, and
         /// the wait for them (GDOIRekeyDistributor).
         public var gdoiPush = GDOIRekeyDistributor.Configuration()
+        /// Threads that make the key agreement of new IKE SAs beside the engine's event loop
+        /// (EngineDriver+KeyAgreement); 0: the engine makes them itself.
+        public var keyAgreementThreads = System.coreCount
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -253,11 +256,18 @@ public final class GatewayServer: Sendable {
         let housekeeping = TimeAmount.milliseconds(configuration.housekeepingIntervalMilliseconds)
         let controlPath = controlChannel == nil ? nil : configuration.controlSocketPath
         let persister = configuration.persister
+        let keyAgreementThreads = configuration.keyAgreementThreads
         let firstBound = bound[0]
         let firstChannel = channels.first
         let gdoiKeyLog = phase1KeyLog
         let metricsTask = try? await loop.submit {
             if let persister { driver.useGroupCommit(persister) }
+            if keyAgreementThreads > 0 {
+                let pool = NIOThreadPool(numberOfThreads: keyAgreementThreads)
+                pool.start()
+                driver.keyAgreementPool = pool
+                driver.useKeyAgreementHelpers(pool, random: random)
+            }
             driver.sendInterceptor = { datagram, peer in multicast.send(datagram, to: peer) }
             driver.install(engine, defaultRoute: nil)
             if let gdoiPhase1 {
@@ -361,12 +371,13 @@ public final class GatewayServer: Sendable {
     public func stop() async {
         let driver = self.driver
         let metricsTask = self.metricsTask
-        let committer = try? await driver.eventLoop.submit {
+        let helpers = try? await driver.eventLoop.submit {
             metricsTask?.cancel()
             driver.stop()
-            return driver.committer
+            return (driver.committer, driver.keyAgreementPool)
         }.get()
-        committer?.stop()  // every record handed over is written before the store is let go
+        helpers?.0?.stop()  // every record handed over is written before the store is let go
+        try? await helpers?.1?.shutdownGracefully()
         for channel in channels { try? await channel.close() }
         await multicast.close()
         if let controlChannel {

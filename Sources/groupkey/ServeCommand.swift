@@ -7,6 +7,7 @@ import GroupKeyCrypto
 import GroupPolicy
 import GroupState
 import Logging
+import NIOCore
 
 /// `groupkey serve`: the key server. With no `--policies` it serves the bundled demo group with
 /// the bundled demo secrets on loopback; demo secrets are refused on any other address.
@@ -83,6 +84,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "TTL of multicast rekeys (1: the local link).")
     var multicastTTL: UInt8 = 1
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads that make the Diffie-Hellman key agreement of new IKE SAs beside the engine (0: the engine makes them itself).",
+        valueName: "n"))
+    var keyAgreementThreads: Int = System.coreCount
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -91,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
         if (cert == nil) != (key == nil) { throw ValidationError("--cert and --key go together") }
         if noState && state != nil { throw ValidationError("--state and --no-state exclude each other") }
         if policies == nil && secrets != nil { throw ValidationError("--secrets needs --policies (the demo group brings its own)") }
+        guard (0...64).contains(keyAgreementThreads) else { throw ValidationError("--key-agreement-threads must be 0...64") }
     }
 
     func run() async throws {
@@ -134,6 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                             identity: MemberClient.memberIdentification(id), logger: logger,
                                                             credential: credential, ikeKeyLog: keyLog)
             configuration.persister = persister
+            configuration.keyAgreementThreads = keyAgreementThreads
             configuration.controlSocketPath = control ?? ControlSocket.defaultPath()
             configuration.controlSocketIsOptional = control == nil
             configuration.multicast = MulticastOptions(interfaceAddress: multicastInterface, ttl: multicastTTL)

@@ -61,6 +61,22 @@ struct LoopbackRegistrationTests {
         await server.stop()
     }
 
+    @Test("The key agreement is made on a helper thread when there are helpers, by the engine when there are none",
+          arguments: [0, 2])
+    func keyAgreementHelpers(threads: Int) async throws {
+        var configuration = GatewayServer.Configuration(listen: [try ListenAddress(parsing: "127.0.0.1:0")], logger: Self.quietLogger)
+        configuration.keyAgreementThreads = threads
+        let server = try await GatewayServer.start(configuration: configuration, directory: try GroupCatalog.demo(random: SystemRandom()))
+        let outcome = try await MemberClient.join(Self.options(server), logger: Self.quietLogger)
+        let prepared = await server.keyAgreementsPreparedAhead()
+        await server.stop()
+        guard case .registered = outcome else {
+            Issue.record("registration failed: \(outcome)")
+            return
+        }
+        #expect(prepared == (threads == 0 ? 0 : 1), "one IKE_SA_INIT, prepared ahead only with helper threads")
+    }
+
     @Test("An unknown group is refused with INVALID_GROUP_ID")
     func unknownGroup() async throws {
         let server = try await Self.demoServer()

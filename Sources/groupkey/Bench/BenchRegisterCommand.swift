@@ -58,6 +58,9 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         discussion: "One file per run, removed afterwards."))
     var stateDirectory: String?
 
+    @Option(help: "Key-agreement helper threads beside the GCKS's event loop (serve's default: one per core; 0: none).")
+    var keyAgreementThreads: Int = System.coreCount
+
     @Flag(help: ArgumentHelp(
         "Hand the datagrams between a GCKS engine and member engines in memory on one thread (no sockets) and report each side's CPU time per registration.",
         discussion: "What one core spends per registration on the GCKS, without the generator's share or the event loops'."))
@@ -69,6 +72,7 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         guard MemberClient.Transport(rawValue: transport) != nil else { throw ValidationError("--transport is udp or tcp") }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard (0...64).contains(keyAgreementThreads) else { throw ValidationError("--key-agreement-threads must be 0...64") }
         guard ["shared", "per-member"].contains(generator) else { throw ValidationError("--generator is shared or per-member") }
         if let strongswan {
             guard (try? ListenAddress(parsing: strongswan)) != nil else { throw ValidationError("--strongswan \(strongswan) is not ADDR:PORT") }
@@ -85,7 +89,8 @@ struct BenchRegisterCommand: AsyncParsableCommand {
         let keyLog = try ikeKeyLog.map { path throws(GatewayError) in try IKEKeyLogFile(path: path) }
         let registration = try await series("registration", runs: runs) {
             try await RegistrationLoad(members: members, concurrency: concurrency, transport: transport, port: port,
-                                       keyLog: keyLog, sharedSockets: generator == "shared", stateDirectory: stateDirectory).run()
+                                       keyLog: keyLog, sharedSockets: generator == "shared", stateDirectory: stateDirectory,
+                                       keyAgreementThreads: keyAgreementThreads).run()
         }
         print(String(format: "register %@ N=%d C=%d: %.1f registrations/s (median of %d), %.0f octets resident growth per registered member (median)",
                      transport.rawValue, members, concurrency, registration.rate, runs, registration.growth))
@@ -157,6 +162,7 @@ struct BenchRegisterCommand: AsyncParsableCommand {
             var line = String(format: "%@ run %d: %.1f/s, %.0f octets resident per member, CPU per member: this process %.0f µs",
                               name, run, result.registrationsPerSecond, result.residentGrowthPerMember, result.processCPUPerMember * 1e6)
             if let responder = result.responderCPUPerMember { line += String(format: ", responder %.0f µs", responder * 1e6) }
+            if let loop = result.loopThreadCPUPerMember { line += String(format: ", GCKS event-loop thread %.0f µs", loop * 1e6) }
             print(line)
         }
         return (BenchmarkRunner.median(rates), BenchmarkRunner.median(growths), BenchmarkRunner.median(cpu),
@@ -179,6 +185,8 @@ struct RegistrationLoad {
     var responderPID: Int32?
     /// Where to put a state file for the run (`serve --state`); nil: state in memory only.
     var stateDirectory: String?
+    /// GatewayServer.Configuration.keyAgreementThreads.
+    var keyAgreementThreads = System.coreCount
 
     enum Mode {
         /// IKE_SA_INIT + GSA_AUTH with our GCKS.
@@ -205,6 +213,9 @@ struct RegistrationLoad {
         /// on a shared machine these say more than the wall-clock rate.
         var processCPUPerMember: Double = 0
         var responderCPUPerMember: Double?
+        /// CPU time of the GCKS's event-loop thread per member: the serial part of our server (the
+        /// key-agreement helpers and the generator run on other threads).
+        var loopThreadCPUPerMember: Double?
     }
 
     /// The benchmark group: the same keys for everyone, a registration suite of X25519,
@@ -287,16 +298,17 @@ struct RegistrationLoad {
             }
         }
         let loopback = try ListenAddress(parsing: "127.0.0.1:\(port)")
-        let server = try await GatewayServer.start(configuration: .init(listen: [loopback], tcpListen: transport == .tcp ? [loopback] : [],
-                                                                        logger: Self.quietLogger,
-                                                                        maximumTCPConnections: max(1_024, concurrency * 2),
-                                                                        ikeKeyLog: keyLog, persister: persister),
-                                                   directory: directory)
+        var serverConfiguration = GatewayServer.Configuration(listen: [loopback], tcpListen: transport == .tcp ? [loopback] : [],
+                                                              logger: Self.quietLogger,
+                                                              maximumTCPConnections: max(1_024, concurrency * 2),
+                                                              ikeKeyLog: keyLog, persister: persister)
+        serverConfiguration.keyAgreementThreads = keyAgreementThreads
+        let server = try await GatewayServer.start(configuration: serverConfiguration, directory: directory)
         let target = transport == .tcp ? server.boundTCPAddresses[0] : server.boundAddresses[0]
         let template = MemberClient.Options(server: target, groupID: MemberClient.groupIdentification("4343"),
                                             identity: MemberClient.memberIdentification("bench.example"), preSharedKey: psk,
                                             proposals: [Self.proposal], transport: transport, timeoutMilliseconds: 60_000)
-        return await timed(template: template) {
+        return await timed(template: template, loopCPU: { await server.eventLoopThreadCPUSeconds() }) {
             let statistics = await server.statistics()
             // Retransmitted requests show lost or late datagrams: each costs the member 1 s or more.
             if statistics.retransmissionsAnswered > 0 || statistics.datagramsDropped > 0 {
@@ -315,24 +327,27 @@ struct RegistrationLoad {
     /// A warm-up round, then N timed registrations (or childless IKE SAs), C at a time. The
     /// generator runs on event loops of its own: on the server's loop it would take turns with the
     /// GCKS on one thread, a cost no deployment has (its members are other machines).
-    private func timed(template: MemberClient.Options, stop: () async -> Void) async -> Result {
+    /// `loopCPU` reads the CPU time of the GCKS's event-loop thread, when the GCKS is ours.
+    private func timed(template: MemberClient.Options, loopCPU: (() async -> Double)? = nil, stop: () async -> Void) async -> Result {
         let generatorLoops = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         defer { generatorLoops.shutdownGracefully { _ in } }
-        return await timed(template: template, generatorLoops: generatorLoops, stop: stop)
+        return await timed(template: template, generatorLoops: generatorLoops, loopCPU: loopCPU, stop: stop)
     }
 
     private func timed(template: MemberClient.Options, generatorLoops: MultiThreadedEventLoopGroup,
-                       stop: () async -> Void) async -> Result {
+                       loopCPU: (() async -> Double)?, stop: () async -> Void) async -> Result {
         // A warm-up round of C untimed members first, so the figures leave out one-time costs
         // (sockets, lazily built OpenSSL objects, the allocator's first arenas).
         _ = await register(0..<min(concurrency, members), template: template, prefix: "warmup", loops: generatorLoops)
         let residentBefore = ResidentMemory.octets()
         let cpuBefore = CPUTime.process(), responderBefore = responderPID.flatMap(CPUTime.of)
+        let loopBefore = await loopCPU?()
         let clock = ContinuousClock()
         let start = clock.now
         let (failures, firstFailure) = await register(0..<members, template: template, prefix: "gm", loops: generatorLoops)
         let elapsed = (clock.now - start).seconds
         let cpuAfter = CPUTime.process(), responderAfter = responderPID.flatMap(CPUTime.of)
+        let loopAfter = await loopCPU?()
         let residentAfter = ResidentMemory.octets()
         await stop()
         var result = Result(registrationsPerSecond: Double(members) / max(elapsed, 1e-9),
@@ -340,6 +355,7 @@ struct RegistrationLoad {
                             failures: failures, firstFailure: firstFailure)
         result.processCPUPerMember = (cpuAfter - cpuBefore) / Double(members)
         if let responderBefore, let responderAfter { result.responderCPUPerMember = (responderAfter - responderBefore) / Double(members) }
+        if let loopBefore, let loopAfter { result.loopThreadCPUPerMember = (loopAfter - loopBefore) / Double(members) }
         return result
     }
 
