@@ -26,8 +26,9 @@ struct DurabilityQueue {
     var held: [Held] = []
     /// Index of the first action in `held` not yet released (the array is compacted now and then).
     var head = 0
-    /// The step of each record not yet known to be written.
+    /// The step of each record not yet known to be written, the record, and which engine made it.
     var stepOfRecord: [Int: Int] = [:]
+    var pendingRecords: [Int: (record: PersistRecord, fromISAKMP: Bool)] = [:]
     /// Per step, the first record of it that failed: its later actions are dropped.
     var failedFrom: [Int: Int] = [:]
     /// Callbacks waiting for every record submitted before them (control replies).
@@ -55,6 +56,7 @@ extension EngineDriver {
         let sequence = durability.submitted + 1
         durability.submitted = sequence
         durability.stepOfRecord[sequence] = step
+        durability.pendingRecords[sequence] = (record, fromISAKMP)
         committer.submit(.init(sequence: sequence, record: record,
                                memberProtocol: fromISAKMP || engineTakesISAKMP ? "gdoi" : "gikev2"))
     }
@@ -64,20 +66,34 @@ extension EngineDriver {
     /// inline failure drops the rest of its list.
     func recordsWritten(_ outcome: StateCommitter.Outcome) {
         eventLoop.preconditionInEventLoop()
+        var forget: [(record: PersistRecord, fromISAKMP: Bool)] = []
         for (sequence, failure) in outcome.failed.sorted(by: { $0.key < $1.key }) {
             logger.error("state change not persisted; the actions after it are dropped",
                          metadata: ["code": "GW-PERSIST-FAILED", "error": "\(failure)"])
             if let step = durability.stepOfRecord[sequence], durability.failedFrom[step] == nil {
                 durability.failedFrom[step] = sequence
             }
+            if let pending = durability.pendingRecords[sequence] { forget.append(pending) }
         }
         let previous = durability.durable
         let durable = max(previous, outcome.through)
         durability.durable = durable
         if durable > previous {
-            for sequence in (previous + 1)...durable { durability.stepOfRecord[sequence] = nil }
+            for sequence in (previous + 1)...durable {
+                durability.stepOfRecord[sequence] = nil
+                durability.pendingRecords[sequence] = nil
+            }
         }
         releaseHeld()
+        // The engine that made a lost record forgets what would hand its content out anyway.
+        for (record, fromISAKMP) in forget where !stopped {
+            let now = clock()
+            if fromISAKMP {
+                perform(isakmpEngine?.recordNotPersisted(record, now: now) ?? [], fromISAKMP: true)
+            } else {
+                perform(engine?.recordNotPersisted(record, now: now) ?? [])
+            }
+        }
     }
 
     /// Runs `body` once every record submitted so far is on disk (at once if none is pending):

@@ -44,7 +44,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     let engineTakesISAKMP: Bool
     /// The GDOI key server beside an IKEv2 main engine: ISAKMP datagrams go to it (RFC 6407 on
     /// the same ports, RFC 9838 §2.1.1). Timers it schedules are its own.
-    private(set) var isakmpEngine: GDOIKeyServer?
+    var isakmpEngine: GDOIKeyServer?
     var isakmpTimers: Set<TimerID> = []
     private var routes: [EndpointAddress: Route] = [:]
     var timers: [TimerID: Scheduled<Void>] = [:]

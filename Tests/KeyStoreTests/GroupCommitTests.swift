@@ -63,6 +63,33 @@ struct GroupCommitTests {
         #expect(commits < records, "records queued behind the held lock went out in shared commits (\(commits) for \(records))")
     }
 
+    @Test("An admission that cannot be stored hands out nothing, not even to a retransmission; the member's next try works")
+    func unstoredAdmissionGivesNoKeys() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, store) = try await KeyStoreRestartTests.server(statePath: directory.appendingPathComponent("state.db").path)
+        // No Sender-IDs asked for: the admission is one record, written alone, and the injected
+        // failure (the next transaction's first statement) sinks it.
+        var options = MemberClient.Options(server: server.boundAddresses[0], groupID: MemberClient.groupIdentification("1001"),
+                                           identity: MemberClient.memberIdentification("gm1.example"),
+                                           preSharedKey: DemoSecrets.preSharedKey, senderIDsRequested: nil,
+                                           timeoutMilliseconds: 4_000)
+        store.failAtStatement = 1
+        let refused = try await MemberClient.join(options, logger: KeyStoreRestartTests.quietLogger)
+        let heldAfterFailure = await server.sessionCount()
+        options.timeoutMilliseconds = 15_000
+        let second = try await MemberClient.join(options, logger: KeyStoreRestartTests.quietLogger)
+        let stored = try store.member("id2:gm1.example", group: "demo-1001")
+        await server.stop()
+        if case .registered = refused { Issue.record("keys went out for an admission the state file does not hold") }
+        #expect(heldAfterFailure == 0, "the registration SA with the cached answer is gone")
+        guard case .registered = second else {
+            Issue.record("the next registration failed: \(second)")
+            return
+        }
+        #expect(stored != nil, "the second admission is stored")
+    }
+
     @Test("A batch that fails is written record by record; a record for an unserved group fails alone")
     func batchFailureIsolated() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
