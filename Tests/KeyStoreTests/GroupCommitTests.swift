@@ -94,13 +94,8 @@ struct GroupCommitTests {
     func batchFailureIsolated() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StateFile.open(path: directory.appendingPathComponent("state.db").path)
-        var logger = Logger(label: "groupkey.test")
-        logger.logLevel = .error
-        let groups = try StateFile.restore(try GroupCatalog.demo(random: SystemRandom()), from: store, random: SystemRandom(),
-                                           nowMilliseconds: 0, logger: logger)
+        let (store, groups, persister) = try KeyStoreRestartTests.demoState(in: directory)
         let name = try #require(groups.snapshot.first?.name)
-        let persister = StatePersister(store: store, directory: groups)
 
         // The batch's transaction fails at its first statement (the hook fires once); each record
         // is then written alone and lands.

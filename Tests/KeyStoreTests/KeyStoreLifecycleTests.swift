@@ -88,12 +88,7 @@ struct KeyStoreLifecycleTests {
     func gcksRekeyPersistedFirst() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try StateFile.open(path: directory.appendingPathComponent("state.db").path)
-        var logger = Logger(label: "groupkey.test")
-        logger.logLevel = .error
-        let groups = try StateFile.restore(try GroupCatalog.demo(random: SystemRandom()), from: store, random: SystemRandom(),
-                                           nowMilliseconds: 0, logger: logger)
-        let persister = StatePersister(store: store, directory: groups)
+        let (store, groups, persister) = try KeyStoreRestartTests.demoState(in: directory)
         var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: .ipv4(127, 0, 0, 1, port: 848),
                                                                       identity: GatewayServer.defaultIdentity),
                                      directory: groups, random: SystemRandom())

@@ -18,6 +18,15 @@ struct KeyStoreRestartTests {
         return logger
     }
 
+    /// A new state file in `directory` holding the demo group, the group as restored from it, and
+    /// a persister writing that group to it.
+    static func demoState(in directory: URL) throws -> (KeyStore, GroupDirectory, StatePersister) {
+        let store = try StateFile.open(path: directory.appendingPathComponent("state.db").path)
+        let groups = try StateFile.restore(try GroupCatalog.demo(random: SystemRandom()), from: store, random: SystemRandom(),
+                                           nowMilliseconds: 0, logger: quietLogger)
+        return (store, groups, StatePersister(store: store, directory: groups))
+    }
+
     /// Starts the demo group on 127.0.0.1 (port chosen by the system), restored from `path`.
     static func server(statePath path: String) async throws -> (GatewayServer, KeyStore) {
         let store = try StateFile.open(path: path)

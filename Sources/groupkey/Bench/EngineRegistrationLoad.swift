@@ -34,15 +34,7 @@ struct EngineRegistrationLoad {
     }
 
     func run() throws -> Result {
-        let psk = try SystemRandom().secret(32)
-        var pskText = ""
-        for byte in psk.unsafeCopyBytes() { pskText += String(format: "%02x", byte) }
-        let pem = Array(DemoSecrets.rekeySigningKeyPEM.utf8)
-        let secrets = try SecretsFile.parse("bench-psk = hex:\(pskText)\nbench-rekey-key = file:demo-rekey.pem\n",
-                                            file: "bench-secrets") { _ throws(GatewayError) in pem }
-        let directory = try GroupCatalog.load(policies: [PolicyValidator.Input(name: "bench-4343.xml",
-                                                                               bytes: Array(RegistrationLoad.policy.utf8))],
-                                              secrets: secrets, environment: [:], random: SystemRandom())
+        let (directory, psk) = try RegistrationLoad.benchGroup()
         let server = EndpointAddress.ipv4(127, 0, 0, 1, port: 848)
         var gcks = try GCKSResponder(configuration: GCKSConfiguration(localEndpoint: server, identity: GatewayServer.defaultIdentity),
                                      directory: directory, random: SystemRandom())
