@@ -21,7 +21,15 @@ public enum SafeXMLParser {
     static let options: Int32 = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue
                                         | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue)
 
-    static let initialise: Void = { xmlInitParser() }()
+    /// Once per process, before any thread parses or compiles a schema (a Swift static is made
+    /// once, under a lock). libxml2 2.9 builds its table of XSD built-in types lazily, the first
+    /// time any thread compiles a schema, with no lock: two threads compiling at once could both
+    /// build it, and one of them then found no `xs:string` ("does not resolve to a simple type
+    /// definition", seen when the tests compile schemas in parallel).
+    static let initialise: Void = {
+        xmlInitParser()
+        xmlSchemaInitTypes()
+    }()
 
     /// Parses `bytes`; `file` names the input in diagnostics.
     public static func parse(_ bytes: [UInt8], file: String) throws(XMLSupportError) -> XMLParsedDocument {

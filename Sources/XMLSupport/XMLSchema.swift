@@ -10,6 +10,7 @@ public final class XMLSchema: @unchecked Sendable {
     /// Compiles the XSD text. `name` labels diagnostics. The XSD is read by `SafeXMLParser`
     /// like any other input, and must be self-contained (no import or include of other files).
     public init(xsd: String, name: String) throws(XMLSupportError) {
+        _ = SafeXMLParser.initialise  // the built-in types exist before any schema is compiled
         let source: XMLParsedDocument
         do {
             source = try SafeXMLParser.parse(Array(xsd.utf8), file: name)
