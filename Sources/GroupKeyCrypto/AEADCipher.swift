@@ -86,8 +86,7 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
     /// leaves this object (it is not sent), but is kept as plain octets to build nonces.
     private let salt: [UInt8]
     private let lock = ContextLock()
-    private let sealer: EVPCipherContext
-    private let opener: EVPCipherContext
+    private let contexts: LazyCipherContexts
 
     /// IPsec form: `keyingMaterial` = key | 4-octet salt.
     public convenience init(_ algorithm: Algorithm, keyingMaterial: SecretBytes) throws {
@@ -110,8 +109,7 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
         salt = material.withUnsafeBytes { Array($0[algorithm.keyLength...]) }
         let key = material.slice(0..<algorithm.keyLength)
         let name = parameters.name
-        sealer = try key.withUnsafeBytes { try EVPCipherContext(cipher: algorithm.evpCipher, key: $0, encrypting: true, name: name) }
-        opener = try key.withUnsafeBytes { try EVPCipherContext(cipher: algorithm.evpCipher, key: $0, encrypting: false, name: name) }
+        contexts = try LazyCipherContexts(cipher: algorithm.evpCipher, key: key, name: name)
     }
 
     /// Encrypts and authenticates: returns ciphertext | ICV.
@@ -125,6 +123,7 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
                     try [UInt8](unsafeUninitializedCapacity: input.count + 16 + icvLength) { out, initialized in
                         let raw = UnsafeMutableRawBufferPointer(out)
                         initialized = try lock.withLock {
+                            let sealer = try contexts.context(encrypting: true)
                             try sealer.begin(iv: nonce)
                             try sealer.associate(associated)
                             var written = try sealer.update(input, into: raw)
@@ -154,6 +153,7 @@ public final class AEADCipher: MessageCipher, @unchecked Sendable {
                 // space until the check passes.
                 return try withWipedScratch(count: ciphertext.count + 16) { scratch in
                     let count = try withNonce(iv) { nonce in try lock.withLock { () -> Int? in
+                        let opener = try contexts.context(encrypting: false)
                         try opener.begin(iv: nonce)
                         try opener.expectTag(tag)
                         try opener.associate(associated)

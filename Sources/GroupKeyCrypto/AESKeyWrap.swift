@@ -61,12 +61,7 @@ public final class AESKeyWrap: SymmetricPrimitive, @unchecked Sendable {
     public let algorithm: Algorithm
     public var parameters: SymmetricParameters { algorithm.parameters }
     private let lock = ContextLock()
-    /// The KEK, kept (wiped on release) so that each direction's context is keyed on first use:
-    /// a GCKS only wraps and a member only unwraps, and a member resolving an LKH path keys one
-    /// wrap per node.
-    private let kek: SecretBytes
-    private var wrapper: EVPCipherContext?
-    private var unwrapper: EVPCipherContext?
+    private let contexts: LazyCipherContexts
 
     /// Keys the wrap with `kek`, whose length must be `algorithm.kekLength`.
     public init(_ algorithm: Algorithm, kek: SecretBytes) throws {
@@ -74,19 +69,9 @@ public final class AESKeyWrap: SymmetricPrimitive, @unchecked Sendable {
             throw CryptoError.invalidKeyLength(algorithm: algorithm.description, expected: [algorithm.kekLength], actual: kek.count)
         }
         self.algorithm = algorithm
-        self.kek = kek
-    }
-
-    /// The context for one direction, keyed on first use. Call with `lock` held.
-    private func context(encrypting: Bool) throws -> EVPCipherContext {
-        if let existing = encrypting ? wrapper : unwrapper { return existing }
         // OpenSSL refuses the wrap ciphers in EVP unless the context explicitly allows them.
-        let allowWrap = Int32(EVP_CIPHER_CTX_FLAG_WRAP_ALLOW)
-        let made = try kek.withUnsafeBytes {
-            try EVPCipherContext(cipher: algorithm.evpCipher, key: $0, encrypting: encrypting, flags: allowWrap, name: algorithm.description)
-        }
-        if encrypting { wrapper = made } else { unwrapper = made }
-        return made
+        contexts = try LazyCipherContexts(cipher: algorithm.evpCipher, key: kek, flags: Int32(EVP_CIPHER_CTX_FLAG_WRAP_ALLOW),
+                                          name: algorithm.description)
     }
 
     /// Keys the wrap choosing the AES size from the KEK's length (RFC 9838 reading 5: the KWK's
@@ -112,7 +97,7 @@ public final class AESKeyWrap: SymmetricPrimitive, @unchecked Sendable {
         let padded = (key.count + Self.semiblock - 1) / Self.semiblock * Self.semiblock
         var output = [UInt8](repeating: 0, count: padded + Self.semiblock)
         let count = try lock.withLock {
-            let wrapper = try context(encrypting: true)
+            let wrapper = try contexts.context(encrypting: true)
             return try output.withUnsafeMutableBytes { out -> Int in
                 try wrapper.begin(iv: nil)  // nil: the RFC's default IV / AIV
                 let written = try key.withUnsafeBytes { try wrapper.update($0, into: out) }
@@ -138,7 +123,7 @@ public final class AESKeyWrap: SymmetricPrimitive, @unchecked Sendable {
             guard input.count >= minimum, input.count % Self.semiblock == 0 else { throw CryptoError.unwrapFailed }
             return try withWipedScratch(count: input.count) { scratch in
                 let count = try lock.withLock { () -> Int? in
-                    let unwrapper = try context(encrypting: false)
+                    let unwrapper = try contexts.context(encrypting: false)
                     try unwrapper.begin(iv: nil)
                     // OpenSSL signals a failed integrity check from the update call itself.
                     guard let written = try? unwrapper.update(input, into: scratch) else {

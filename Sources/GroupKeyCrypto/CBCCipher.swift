@@ -53,8 +53,8 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
     public var isLegacy: Bool { algorithm.parameters.isLegacy }
 
     private let lock = ContextLock()
-    private let encryptor: EVPCipherContext
-    private let decryptor: EVPCipherContext
+    /// CBC decryption uses the inverse key schedule, so each direction has its own context.
+    private let contexts: LazyCipherContexts
 
     /// Keys the cipher. Throws `invalidKeyLength` for a key of the wrong size and
     /// `forbiddenAlgorithm` for a 3DES key whose thirds repeat (K1 = K2 or K2 = K3 collapses
@@ -72,25 +72,19 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
             if degenerate { throw CryptoError.forbiddenAlgorithm("3DES with repeated key thirds (single DES)") }
         }
         self.algorithm = algorithm
-        // CBC decryption uses the inverse key schedule, so each direction keeps its own context.
-        encryptor = try key.withUnsafeBytes {
-            try EVPCipherContext(cipher: algorithm.evpCipher, key: $0, encrypting: true, name: parameters.name)
-        }
-        decryptor = try key.withUnsafeBytes {
-            try EVPCipherContext(cipher: algorithm.evpCipher, key: $0, encrypting: false, name: parameters.name)
-        }
+        contexts = try LazyCipherContexts(cipher: algorithm.evpCipher, key: key, name: parameters.name)
     }
 
     public func encrypt(_ plaintext: some ContiguousBytes, iv: some ContiguousBytes, aad: some ContiguousBytes) throws -> [UInt8] {
         try requireNoAssociatedData(aad, parameters.name)
-        return try run(encryptor, plaintext, iv: iv)
+        return try run(encrypting: true, plaintext, iv: iv)
     }
 
     /// Decrypts. The result still contains the sender's padding; removing it is the caller's
     /// protocol's business.
     public func decrypt(_ ciphertext: some ContiguousBytes, iv: some ContiguousBytes, aad: some ContiguousBytes) throws -> [UInt8] {
         try requireNoAssociatedData(aad, parameters.name)
-        return try run(decryptor, ciphertext, iv: iv)
+        return try run(encrypting: false, ciphertext, iv: iv)
     }
 
     /// Decrypts key material that GDOI carries CBC-encrypted (KEK and LKH key data, RFC 6407
@@ -99,21 +93,21 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
     public func decryptKeyMaterial(_ ciphertext: some ContiguousBytes, iv: some ContiguousBytes) throws -> SecretBytes {
         let count = ciphertext.withUnsafeBytes { $0.count }
         return try withWipedScratch(count: count + parameters.blockSize) { scratch in
-            let written = try run(decryptor, ciphertext, iv: iv, into: scratch)
+            let written = try run(encrypting: false, ciphertext, iv: iv, into: scratch)
             return SecretBytes(scratch[0..<written])
         }
     }
 
-    private func run(_ context: EVPCipherContext, _ input: some ContiguousBytes, iv: some ContiguousBytes) throws -> [UInt8] {
+    private func run(encrypting: Bool, _ input: some ContiguousBytes, iv: some ContiguousBytes) throws -> [UInt8] {
         let count = input.withUnsafeBytes { $0.count }
         var output = [UInt8](repeating: 0, count: count + parameters.blockSize)
-        let written = try output.withUnsafeMutableBytes { try run(context, input, iv: iv, into: $0) }
+        let written = try output.withUnsafeMutableBytes { try run(encrypting: encrypting, input, iv: iv, into: $0) }
         output.removeLast(output.count - written)
         return output
     }
 
     /// One message into `output` (which holds at least input + one block); returns its length.
-    private func run(_ context: EVPCipherContext, _ input: some ContiguousBytes, iv: some ContiguousBytes,
+    private func run(encrypting: Bool, _ input: some ContiguousBytes, iv: some ContiguousBytes,
                      into output: UnsafeMutableRawBufferPointer) throws -> Int {
         let parameters = self.parameters
         return try input.withUnsafeBytes { inputBytes in
@@ -127,6 +121,7 @@ public final class CBCCipher: MessageCipher, @unchecked Sendable {
                 }
                 precondition(output.count >= inputBytes.count + parameters.blockSize, "CBC output buffer too small")
                 return try lock.withLock {
+                    let context = try contexts.context(encrypting: encrypting)
                     try context.begin(iv: ivBytes)
                     let written = try context.update(inputBytes, into: output)
                     guard let tail = context.finish(into: UnsafeMutableRawBufferPointer(rebasing: output[written...])) else {

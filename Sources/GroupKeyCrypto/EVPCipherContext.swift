@@ -87,6 +87,39 @@ final class EVPCipherContext {
     }
 }
 
+/// The two directions of one keyed cipher, each keyed on first use. Many users only ever take one
+/// direction (a GCKS seals with SK_er and opens with SK_ei; a member only unwraps), and a context,
+/// with its expanded key and, for GCM, its multiplication tables, is a large part of what a held
+/// IKE SA costs in memory. The key is kept (wiped when released) until both exist. Not
+/// thread-safe: its owner calls it under the ContextLock that also guards the contexts' use.
+final class LazyCipherContexts {
+    private let cipher: OpaquePointer
+    private var key: SecretBytes?
+    private let flags: Int32
+    private let name: String
+    private var encryptor: EVPCipherContext?
+    private var decryptor: EVPCipherContext?
+
+    /// Checks the key's length now, as keying a context would.
+    init(cipher: OpaquePointer, key: SecretBytes, flags: Int32 = 0, name: String) throws {
+        let expected = Int(EVP_CIPHER_get_key_length(cipher))
+        guard key.count == expected else { throw CryptoError.invalidKeyLength(algorithm: name, expected: [expected], actual: key.count) }
+        self.cipher = cipher
+        self.key = key
+        self.flags = flags
+        self.name = name
+    }
+
+    func context(encrypting: Bool) throws -> EVPCipherContext {
+        if let existing = encrypting ? encryptor : decryptor { return existing }
+        guard let key else { throw CryptoError.openSSL(operation: "cipher context (\(name))", reason: "no key") }
+        let made = try key.withUnsafeBytes { try EVPCipherContext(cipher: cipher, key: $0, encrypting: encrypting, flags: flags, name: name) }
+        if encrypting { encryptor = made } else { decryptor = made }
+        if encryptor != nil && decryptor != nil { self.key = nil }  // both contexts hold it now
+        return made
+    }
+}
+
 /// The provider implementation of each cipher, fetched once. The `EVP_aes_*()` objects are
 /// OpenSSL 1.1 style descriptions; keying a context with one makes OpenSSL 3 look the provider
 /// implementation up by name again for every context (about half the cost of a new context).
