@@ -117,7 +117,7 @@ extension GCKSResponder {
                 if repeats.count > 0 {
                     let interval = Int64(max(repeats.intervalSeconds, 1)) * 1000
                     rekeyRepeats.append(RekeyRepeat(datagram: datagram, destination: to, remaining: repeats.count,
-                                                    interval: interval, next: now.adding(milliseconds: interval)))
+                                                    interval: interval, next: now.adding(milliseconds: interval), group: group.name))
                     actions.append(.scheduleTimer(Self.repeatTimer, at: rekeyRepeats.map(\.next).min() ?? now))
                 }
                 actions.append(.log(LogEvent(.info, "GCKS-REKEY-SENT",
@@ -166,4 +166,5 @@ struct RekeyRepeat: Sendable {
     var remaining: Int
     let interval: Int64
     var next: EngineTime
+    let group: String
 }

@@ -84,7 +84,11 @@ extension EngineDriver {
                 durability.pendingRecords[sequence] = nil
             }
         }
-        releaseHeld()
+        // A send held behind a failed record may be a reply to a retransmitted request, answered
+        // from a cache in a later step: it can carry what the failed record holds, so every send
+        // this batch releases from the first failed record on is dropped (peers retransmit),
+        // whatever its step. Sends behind later batches are judged by those batches.
+        releaseHeld(droppingSendsFrom: outcome.failed.keys.min())
         // The engine that made a lost record forgets what would hand its content out anyway.
         for (record, fromISAKMP) in forget where !stopped {
             let now = clock()
@@ -105,19 +109,25 @@ extension EngineDriver {
         durability.waiters.append((after, body))
     }
 
-    private func releaseHeld() {
+    private func releaseHeld(droppingSendsFrom dropSendsFrom: Int? = nil) {
         while durability.head < durability.held.count {
             let held = durability.held[durability.head]
             guard held.after <= durability.durable else { break }
             durability.head += 1
             if let failed = durability.failedFrom[held.step], held.after >= failed { continue }
+            if case .send = held.action, let dropSendsFrom, held.after >= dropSendsFrom { continue }
             if !stopped { execute(held.action, fromISAKMP: held.fromISAKMP) }
         }
         if durability.head == durability.held.count {
             durability.held.removeAll(keepingCapacity: true)
             durability.head = 0
             if !durability.isWaiting { durability.failedFrom.removeAll() }
-        } else if durability.head > 4_096 {
+        } else {
+            // Failures of steps whose actions are all released matter no more.
+            let oldestHeldStep = durability.held[durability.head].step
+            durability.failedFrom = durability.failedFrom.filter { $0.key >= oldestHeldStep }
+        }
+        if durability.head > 4_096 {
             let released = durability.head
             durability.held.removeFirst(released)
             durability.head = 0

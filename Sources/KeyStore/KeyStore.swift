@@ -106,8 +106,9 @@ public final class KeyStore: @unchecked Sendable {
     /// one commit, so one fsync covers them all: all are committed, or (on any error) none.
     public func batch<Result>(_ body: () throws(KeyStoreError) -> Result) throws(KeyStoreError) -> Result {
         try transaction { () throws(KeyStoreError) in
+            let outer = inBatch
             inBatch = true
-            defer { inBatch = false }
+            defer { inBatch = outer }
             return try body()
         }
     }

@@ -98,7 +98,9 @@ final class SQLiteConnection {
 /// A prepared statement; finalized when released.
 final class SQLiteStatement {
     private let statement: OpaquePointer
-    private let connection: SQLiteConnection
+    /// Unowned: the connection keeps its cached statements, so a strong reference back would keep
+    /// both alive forever (and the database never closed).
+    private unowned let connection: SQLiteConnection
 
     fileprivate init(_ statement: OpaquePointer, connection: SQLiteConnection) {
         self.statement = statement

@@ -90,6 +90,27 @@ struct GroupCommitTests {
         #expect(stored != nil, "the second admission is stored")
     }
 
+    @Test("Retransmissions answered while the admission's commit is on its way get nothing when the commit fails")
+    func retransmissionDuringFailingCommitGetsNothing() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, store) = try await KeyStoreRestartTests.server(statePath: directory.appendingPathComponent("state.db").path)
+        let options = MemberClient.Options(server: server.boundAddresses[0], groupID: MemberClient.groupIdentification("1001"),
+                                           identity: MemberClient.memberIdentification("gm1.example"),
+                                           preSharedKey: DemoSecrets.preSharedKey, senderIDsRequested: nil,
+                                           timeoutMilliseconds: 5_000)
+        // The admission's commit waits 2.5 s for the lock, then fails; meanwhile the member's
+        // retransmitted GSA_AUTH requests are answered from the SA's cache, and those answers wait
+        // behind the record too.
+        store.failAtStatement = 1
+        Self.holdStore(store, milliseconds: 2_500)
+        let outcome = try await MemberClient.join(options, logger: KeyStoreRestartTests.quietLogger)
+        let statistics = await server.statistics()
+        await server.stop()
+        if case .registered = outcome { Issue.record("a held answer to a retransmission carried the keys of an admission that was not stored") }
+        #expect(statistics.retransmissionsAnswered > 0, "the member retransmitted while the commit was held (else this shows nothing)")
+    }
+
     @Test("A batch that fails is written record by record; a record for an unserved group fails alone")
     func batchFailureIsolated() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()

@@ -32,6 +32,22 @@ struct KeyStoreSchemaTests {
         }
     }
 
+    @Test("Releasing the store closes the database: SQLite checkpoints and removes the WAL file")
+    func releaseClosesTheDatabase() throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state.db").path
+        do {
+            let store = try KeyStore(path: path)
+            _ = try store.reserve(counter: .gdoiSequence, group: "g", count: 4)  // cached statements in use
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+        // The last connection's close checkpoints the WAL into the file and deletes it; a
+        // connection kept alive (by its own cached statements) would leave it there.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(try KeyStore(path: path).reserve(counter: .gdoiSequence, group: "g", count: 1).lowerBound >= 5)
+    }
+
     @Test("A second holder of the same file is detected, and the first one's release is seen")
     func sharedHolderDetected() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
