@@ -103,6 +103,30 @@ public struct GCKSResponder: Sendable {
         halfOpenCount + pending >= configuration.cookieThreshold
     }
 
+    /// Whether `handle` would make a key agreement for this datagram: a new IKE_SA_INIT request
+    /// (not one already answered for this SPI and address), no cookie demanded, a proposal the
+    /// served groups accept, a KE payload in the chosen method and a long enough nonce (the
+    /// checks handleSAInit makes before its Diffie-Hellman work). The transport prepares an
+    /// agreement only then, so a request that would be refused, or a replay, costs no more than
+    /// before (no DH for an INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN or COOKIE answer).
+    public func wouldMakeKeyAgreement(forRequest datagram: [UInt8], from peer: EndpointAddress, pending: Int = 0) -> Bool {
+        guard PreparedKeyExchange.isNewSAInitRequest(datagram), !demandsCookie(pending: pending),
+              let message = try? IKEv2Message.parse(datagram),
+              sessionByInitiator[InitiatorKey(spi: message.header.initiatorSPI, peer: peer)] == nil else { return false }
+        var offered: SecurityAssociationPayload?, keyExchange: KeyExchangePayload?, nonce: [UInt8] = []
+        for payload in message.payloads {
+            switch payload {
+            case .securityAssociation(let sa): offered = sa
+            case .keyExchange(let ke): keyExchange = ke
+            case .nonce(let n): nonce = n.data
+            default: break
+            }
+        }
+        guard let offered, let keyExchange, let (chosen, _) = select(from: offered), keyExchange.group == chosen.keyExchangeID,
+              let prf = try? chosen.prf else { return false }
+        return nonce.count >= max(IKEv2Limits.minimumNonceLength, prf.outputLength / 2)
+    }
+
     /// Expires half-open SAs and closes registration SAs past their lifetime.
     public mutating func tick(now: EngineTime) -> [Action] {
         var actions: [Action] = []

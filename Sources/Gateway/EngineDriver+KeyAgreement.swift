@@ -12,22 +12,35 @@ import NIOPosix
 /// core takes the agreements. This is the shape of Libreswan's crypto helper threads, with the
 /// engine left as it was: it still decides everything, and takes the prepared agreement only for
 /// the method and peer value it would have used itself.
+/// An IKE_SA_INIT request whose key agreement is being made: initiator SPI and address.
+struct PreparingKey: Hashable {
+    let initiatorSPI: [UInt8]
+    let peer: EndpointAddress
+}
+
 extension EngineDriver where Engine == GCKSResponder {
-    /// Makes the key agreement of new IKE SAs on `pool` from now on. Requests while the engine
-    /// demands cookies (with those already on their way counted) are left to the engine, so no
-    /// Diffie-Hellman work is done for an initiator that has not answered a cookie (RFC 7296 §2.6).
+    /// Makes the key agreement of new IKE SAs on `pool` from now on, for the requests the engine
+    /// says it would make one for (`wouldMakeKeyAgreement`): none while it demands cookies (those
+    /// already on their way counted), so no Diffie-Hellman work is done for an initiator that has
+    /// not answered a cookie (RFC 7296 §2.6), nor for one it would refuse or has answered already.
     func useKeyAgreementHelpers(_ pool: NIOThreadPool, random: any RandomSource) {
         eventLoop.preconditionInEventLoop()
-        prepareAhead = { [unowned self] datagram, peer in
-            guard PreparedKeyExchange.isNewSAInitRequest(datagram), let engine, !engine.demandsCookie(pending: preparing) else {
-                return false
-            }
+        prepareAhead = { [weak self] datagram, peer in
+            guard let self, PreparedKeyExchange.isNewSAInitRequest(datagram) else { return false }
+            // A copy of a request whose agreement is being made is dropped: the answer to the
+            // first is on its way, and the initiator retransmits if it is lost (RFC 7296 §2.1).
+            let key = PreparingKey(initiatorSPI: Array(datagram[0..<8]), peer: peer)
+            if preparingRequests.contains(key) { return true }
+            guard let engine, engine.wouldMakeKeyAgreement(forRequest: datagram, from: peer, pending: preparing) else { return false }
             preparing += 1
             preparedAhead += 1
+            preparingRequests.insert(key)
             pool.runIfActive(eventLoop: eventLoop) { PreparedKeyExchange.prepare(forRequest: datagram, random: random) }
-                .whenComplete { result in
-                    self.preparing -= 1
-                    self.handOver(datagram, from: peer, prepared: (try? result.get()) ?? nil)
+                .whenComplete { [weak self] result in
+                    guard let self else { return }
+                    preparing -= 1
+                    preparingRequests.remove(key)
+                    handOver(datagram, from: peer, prepared: (try? result.get()) ?? nil)
                 }
             return true
         }

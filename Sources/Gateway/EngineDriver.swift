@@ -73,6 +73,8 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// Datagrams taken by `prepareAhead` and not yet handed to the engine, and how many it took in all.
     var preparing = 0
     var preparedAhead = 0
+    /// The requests (initiator SPI and address) whose key agreement is being made.
+    var preparingRequests: Set<PreparingKey> = []
     /// The threads `prepareAhead` uses, shut down with the server.
     var keyAgreementPool: NIOThreadPool?
     /// Called for every send the engine asks for before the route table is consulted; returns true

@@ -69,7 +69,7 @@ public final class GatewayServer: Sendable {
         public var gdoiPush = GDOIRekeyDistributor.Configuration()
         /// Threads that make the key agreement of new IKE SAs beside the engine's event loop
         /// (EngineDriver+KeyAgreement); 0: the engine makes them itself.
-        public var keyAgreementThreads = System.coreCount
+        public var keyAgreementThreads = GatewayServer.defaultKeyAgreementThreads
 
         public init(listen: [ListenAddress], tcpListen: [ListenAddress] = [], identity: IdentificationPayload = GatewayServer.defaultIdentity,
                     logger: Logger = Logger(label: "groupkey.gateway"), halfOpenLifetimeMilliseconds: Int64 = 30_000,
@@ -91,6 +91,9 @@ public final class GatewayServer: Sendable {
             self.credential = credential
         }
     }
+
+    /// One key-agreement thread per core, up to 64.
+    public static var defaultKeyAgreementThreads: Int { min(System.coreCount, 64) }
 
     /// IDr when none is configured: FQDN "groupkey-gcks".
     public static let defaultIdentity = IdentificationPayload(idType: IdentificationPayload.fqdn, data: Array("groupkey-gcks".utf8))
@@ -376,7 +379,13 @@ public final class GatewayServer: Sendable {
             driver.stop()
             return (driver.committer, driver.keyAgreementPool)
         }.get()
-        helpers?.0?.stop()  // every record handed over is written before the store is let go
+        if let committer = helpers?.0 {
+            // Every record handed over is written before the store is let go. The wait blocks, so
+            // it happens on a thread of its own rather than one of Swift's cooperative threads.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread { committer.stop(); done.resume() }.start()
+            }
+        }
         try? await helpers?.1?.shutdownGracefully()
         for channel in channels { try? await channel.close() }
         await multicast.close()

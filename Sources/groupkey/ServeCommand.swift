@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Threads that make the Diffie-Hellman key agreement of new IKE SAs beside the engine (0: the engine makes them itself).",
         valueName: "n"))
-    var keyAgreementThreads: Int = System.coreCount
+    var keyAgreementThreads: Int = GatewayServer.defaultKeyAgreementThreads
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"

@@ -81,4 +81,25 @@ struct PreparedKeyExchangeTests {
         #expect(!gcks.demandsCookie())
         #expect(gcks.demandsCookie(pending: 2), "requests already being prepared count toward the threshold")
     }
+
+    @Test("The GCKS says which requests it would make a key agreement for: not a refused proposal, a replay or under cookies")
+    func wouldMakeKeyAgreementOnlyWhereTheEngineWould() throws {
+        var gcks = try RegistrationSetup.gcks(try Self.directory())
+        var member = try RegistrationSetup.member()
+        let request = try #require(member.start(now: .zero).sentDatagrams.first)
+        #expect(gcks.wouldMakeKeyAgreement(forRequest: request, from: RegistrationSetup.memberAddress))
+        #expect(!gcks.wouldMakeKeyAgreement(forRequest: request, from: RegistrationSetup.memberAddress,
+                                            pending: gcks.configuration.cookieThreshold), "cookies would be demanded")
+        _ = gcks.handle(datagram: request, from: RegistrationSetup.memberAddress, now: .zero)
+        #expect(!gcks.wouldMakeKeyAgreement(forRequest: request, from: RegistrationSetup.memberAddress),
+                "a copy of a request already answered is answered from the SA, without a new agreement")
+
+        // A proposal no served group takes (ECP-384 for the demo group's MODP-2048): NO_PROPOSAL_CHOSEN, no agreement.
+        var refused = try RegistrationSetup.member(proposals: [IKEProposal(encryption: 12, keyBits: 256, integrity: 12, prf: 5, keyExchange: 20)],
+                                                   seed: 0x21)
+        let refusedRequest = try #require(refused.start(now: .zero).sentDatagrams.first)
+        #expect(!gcks.wouldMakeKeyAgreement(forRequest: refusedRequest, from: RegistrationSetup.memberAddress))
+        let answer = gcks.handle(datagram: refusedRequest, from: RegistrationSetup.memberAddress, now: .zero)
+        #expect(answer.logCodes.contains("GCKS-NO-PROPOSAL"), "the engine refuses it too: \(answer.logCodes)")
+    }
 }

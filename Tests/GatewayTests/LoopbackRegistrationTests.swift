@@ -77,6 +77,19 @@ struct LoopbackRegistrationTests {
         #expect(prepared == (threads == 0 ? 0 : 1), "one IKE_SA_INIT, prepared ahead only with helper threads")
     }
 
+    @Test("No key agreement is prepared for a request the GCKS refuses (a proposal no group takes)")
+    func noKeyAgreementForARefusedRequest() async throws {
+        let server = try await Self.demoServer()
+        var options = Self.options(server)
+        options.proposals = [IKEProposal(encryption: 12, keyBits: 256, integrity: 12, prf: 5, keyExchange: 20)]
+        options.timeoutMilliseconds = 3_000
+        let outcome = try await MemberClient.join(options, logger: Self.quietLogger)
+        let prepared = await server.keyAgreementsPreparedAhead()
+        await server.stop()
+        if case .registered = outcome { Issue.record("an ECP-384 proposal registered to the MODP-2048 demo group") }
+        #expect(prepared == 0, "the refused IKE_SA_INIT cost no Diffie-Hellman work")
+    }
+
     @Test("An unknown group is refused with INVALID_GROUP_ID")
     func unknownGroup() async throws {
         let server = try await Self.demoServer()

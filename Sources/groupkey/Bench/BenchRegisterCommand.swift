@@ -59,7 +59,7 @@ struct BenchRegisterCommand: AsyncParsableCommand {
     var stateDirectory: String?
 
     @Option(help: "Key-agreement helper threads beside the GCKS's event loop (serve's default: one per core; 0: none).")
-    var keyAgreementThreads: Int = System.coreCount
+    var keyAgreementThreads: Int = GatewayServer.defaultKeyAgreementThreads
 
     @Flag(help: ArgumentHelp(
         "Hand the datagrams between a GCKS engine and member engines in memory on one thread (no sockets) and report each side's CPU time per registration.",

@@ -26,7 +26,7 @@ struct RegistrationLoad {
     /// Where to put a state file for the run (`serve --state`); nil: state in memory only.
     var stateDirectory: String?
     /// GatewayServer.Configuration.keyAgreementThreads.
-    var keyAgreementThreads = System.coreCount
+    var keyAgreementThreads = GatewayServer.defaultKeyAgreementThreads
 
     enum Mode {
         /// IKE_SA_INIT + GSA_AUTH with our GCKS.
