@@ -340,4 +340,13 @@ public struct GDOIKeyServerStatistics: Sendable, Equatable {
     public init() {}
 }
 
-extension GDOIKeyServer: DatagramEngine {}
+extension GDOIKeyServer: DatagramEngine {
+    /// Hands a record its GROUPKEY-PULL responder made, and could not be stored, back to it.
+    public mutating func recordNotPersisted(_ record: PersistRecord, now: EngineTime) -> [Action] {
+        guard var responder = phase2 else { return [] }
+        phase2 = nil
+        let actions = responder.recordNotPersisted(record, now: now)
+        phase2 = responder
+        return actions
+    }
+}

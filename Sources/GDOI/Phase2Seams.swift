@@ -6,6 +6,12 @@ public protocol Phase2Responder: Sendable {
     /// One datagram of exchange `header.exchangeType` under `sa` (still encrypted; the header parsed).
     mutating func handle(datagram: [UInt8], header: ISAKMPHeader, under sa: Phase1SA, now: EngineTime) -> [Action]
     mutating func tick(now: EngineTime) -> [Action]
+    /// A record it returned could not be stored (DatagramEngine.recordNotPersisted).
+    mutating func recordNotPersisted(_ record: PersistRecord, now: EngineTime) -> [Action]
+}
+
+extension Phase2Responder {
+    public mutating func recordNotPersisted(_ record: PersistRecord, now: EngineTime) -> [Action] { [] }
 }
 
 /// The member's phase-2 side: starts its exchange once phase 1 is up, then takes the answers and

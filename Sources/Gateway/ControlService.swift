@@ -93,7 +93,7 @@ where Operations.Engine: DatagramEngine & Sendable {
     private func withDriverCounters(_ engineCounters: GatewayCounters) -> GatewayCounters {
         var counters = engineCounters
         counters.failuresByReason.merge(driver.warningsByCode, uniquingKeysWith: +)
-        counters.datagramsDropped += driver.ikev1Dropped + driver.unclassifiedDropped
+        counters.datagramsDropped += driver.ikev1Dropped + driver.unclassifiedDropped + driver.refusedWhileStoring
         counters.rekeysSent += driver.rekeysSent
         if let keyServer = driver.isakmpEngine {
             let phase1 = keyServer.statistics

@@ -36,6 +36,12 @@ struct DurabilityQueue {
 
     /// Whether a record is still on its way to disk, so new actions must queue behind it.
     var isWaiting: Bool { durable < submitted }
+
+    /// Actions held at most before new IKE SAs are refused: about a second of registrations at
+    /// full speed, queued behind a disk that has stopped keeping up.
+    static let maximumHeld = 20_000
+    /// Whether the disk is so far behind that no new work should be taken on.
+    var isBacklogged: Bool { held.count - head > Self.maximumHeld || submitted - durable > Self.maximumHeld }
 }
 
 extension EngineDriver {

@@ -1,6 +1,7 @@
 import EngineCore
 import Foundation
 import GDOI
+import GIKEv2
 import Logging
 import NIOCore
 import NIOPosix
@@ -56,6 +57,8 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// Counters for status and tests.
     private(set) var ikev1Dropped = 0
     private(set) var unclassifiedDropped = 0
+    /// New IKE_SA_INIT requests dropped while the state file lagged (DurabilityQueue.isBacklogged).
+    var refusedWhileStoring = 0
     /// Warnings and errors the engine logged, by code: refusals and drops by reason (status).
     private(set) var warningsByCode: [String: Int] = [:]
     /// Rekey messages the engine reported sent (its GCKS-REKEY-SENT log events).
@@ -185,6 +188,12 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         case .ikev2(let message) where !engineTakesISAKMP, .isakmp(let message) where engineTakesISAKMP:
             remember(peer, route)
             let datagram = Array(message.readableBytesView)
+            // While the state file lags far behind, no new IKE SA is started: each would add an
+            // answer to the queue waiting for the disk. Initiators retry (RFC 7296 §2.1).
+            if durability.isBacklogged && PreparedKeyExchange.isNewSAInitRequest(datagram) {
+                refusedWhileStoring += 1
+                return
+            }
             if let prepareAhead, prepareAhead(datagram, peer) { return }
             let now = clock()
             // `engine?.` mutates in place; a local copy would copy the engine's tables per datagram.

@@ -107,8 +107,10 @@ public final class StatePersister: Sendable {
                 for entry in writable { try write(entry.record, state: entry.state, memberProtocol: entry.memberProtocol) }
             }
         } catch {
-            guard writable.count > 1 else {
-                if let only = writable.first { failures[only.index] = .stateFile("\(error)") }
+            // One at a time only helps when a record is at fault; when the file is (busy, full,
+            // failing), every record would fail again, each after SQLite's busy wait.
+            guard writable.count > 1, !Self.isStoreWide(error) else {
+                for entry in writable { failures[entry.index] = .stateFile("\(error)") }
                 return failures
             }
             for entry in writable {
@@ -117,6 +119,14 @@ public final class StatePersister: Sendable {
             }
         }
         return failures
+    }
+
+    /// Whether a failed write says something about the file rather than about the records:
+    /// SQLITE_BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB (primary result
+    /// codes, https://sqlite.org/rescode.html).
+    static func isStoreWide(_ error: KeyStoreError) -> Bool {
+        guard case .sqlite(let code, _) = error else { return false }
+        return [5, 6, 8, 10, 11, 13, 14, 26].contains(code & 0xFF)
     }
 
     /// One record's rows; the caller holds the transaction. `state` is the group as it stands

@@ -1,6 +1,6 @@
 import EngineCore
 import Foundation
-import Gateway
+@testable import Gateway
 import GIKEv2
 import GroupKeyCrypto
 import GroupState
@@ -109,6 +109,42 @@ struct GroupCommitTests {
         await server.stop()
         if case .registered = outcome { Issue.record("a held answer to a retransmission carried the keys of an admission that was not stored") }
         #expect(statistics.retransmissionsAnswered > 0, "the member retransmitted while the commit was held (else this shows nothing)")
+    }
+
+    @Test("A GDOI admission that cannot be stored hands out nothing, not even to a retransmitted message 3")
+    func unstoredGDOIAdmissionGivesNoKeys() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, store) = try await KeyStoreRestartTests.server(statePath: directory.appendingPathComponent("state.db").path)
+        var options = GDOIMemberClient.Options(server: server.boundAddresses[0], group: 1001,
+                                               identity: GDOIMemberClient.memberIdentification("gdoi-gm.example"),
+                                               preSharedKey: DemoSecrets.preSharedKey, senderIDsRequested: nil, timeoutMilliseconds: 4_000)
+        store.failAtStatement = 1
+        let refused = try await GDOIMemberClient.join(options, logger: KeyStoreRestartTests.quietLogger)
+        options.timeoutMilliseconds = 15_000
+        let second = try await GDOIMemberClient.join(options, logger: KeyStoreRestartTests.quietLogger)
+        await server.stop()
+        if case .registered = refused { Issue.record("GROUPKEY-PULL keys went out for an admission the state file does not hold") }
+        guard case .registered = second else {
+            Issue.record("the next GDOI registration failed: \(second)")
+            return
+        }
+    }
+
+    @Test("Errors about the file are not retried record by record; far-behind commits stop new IKE SAs")
+    func storeWideErrorsAndBacklog() {
+        #expect(StatePersister.isStoreWide(.sqlite(code: 5, message: "database is locked")), "SQLITE_BUSY")
+        #expect(StatePersister.isStoreWide(.sqlite(code: 1034, message: "disk I/O error")), "SQLITE_IOERR_FSYNC")
+        #expect(StatePersister.isStoreWide(.sqlite(code: 13, message: "database or disk is full")), "SQLITE_FULL")
+        #expect(!StatePersister.isStoreWide(.sqlite(code: 2067, message: "UNIQUE constraint failed")), "a record's own fault")
+        #expect(!StatePersister.isStoreWide(.injected("statement 1")))
+
+        var queue = DurabilityQueue()
+        #expect(!queue.isBacklogged)
+        queue.submitted = DurabilityQueue.maximumHeld + 1
+        #expect(queue.isBacklogged, "records far ahead of the disk")
+        queue.durable = queue.submitted
+        #expect(!queue.isBacklogged)
     }
 
     @Test("A batch that fails is written record by record; a record for an unserved group fails alone")

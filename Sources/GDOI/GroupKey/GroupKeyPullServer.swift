@@ -40,6 +40,8 @@ public struct GroupKeyPullServer: Phase2Responder {
         var message3: [UInt8]?
         var message4: [UInt8]?
         let expires: EngineTime
+        /// Who message 4 admitted (set with it).
+        var admitted: String?
     }
 
     /// Exchanges in progress (for status and tests).
@@ -200,6 +202,7 @@ public struct GroupKeyPullServer: Phase2Responder {
                                                                          messageID: header.messageID), body: body)
         exchange.message3 = datagram
         exchange.message4 = reply
+        exchange.admitted = member
         var actions: [Action] = [.persist(.memberRegistered(group: groupName, member: member, senderIDs: admission.senderIDs,
                                                             leafKeyID: admission.keyPath.first?.serial))]
         if !admission.senderIDs.isEmpty, let next = group.senderIDs?.next {
@@ -218,5 +221,16 @@ public struct GroupKeyPullServer: Phase2Responder {
 
     static func log(_ level: LogEvent.Level, _ code: String, _ message: String) -> Action {
         .log(LogEvent(level, code, message))
+    }
+
+    /// An admission the state file could not take: message 4 was dropped, but it is also kept to
+    /// answer a retransmitted message 3, which would hand out keys the file does not hold. The
+    /// exchange goes; the member's retransmissions are then refused and it starts a new PULL.
+    public mutating func recordNotPersisted(_ record: PersistRecord, now: EngineTime) -> [Action] {
+        guard case .memberRegistered(let group, let member, _, _, _) = record else { return [] }
+        let dropped = exchanges.filter { $0.value.admitted == member && $0.value.groupName == group }.keys
+        for key in dropped { exchanges[key] = nil }
+        return [Self.log(.error, "GDOI-ADMISSION-NOT-STORED",
+                         "\(member) in \(group): the admission could not be stored; its GROUPKEY-PULL exchange is dropped (\(dropped.count))")]
     }
 }
