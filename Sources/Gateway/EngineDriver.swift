@@ -47,7 +47,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// the same ports, RFC 9838 §2.1.1). Timers it schedules are its own.
     var isakmpEngine: GDOIKeyServer?
     var isakmpTimers: Set<TimerID> = []
-    private var routes: [EndpointAddress: Route] = [:]
+    var routes: [EndpointAddress: Route] = [:]
     var timers: [TimerID: Scheduled<Void>] = [:]
     private var streams: [ObjectIdentifier: any Channel] = [:]
     private var housekeeping: RepeatedTask?
@@ -60,11 +60,11 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     /// New IKE_SA_INIT requests dropped while the state file lagged (DurabilityQueue.isBacklogged).
     var refusedWhileStoring = 0
     /// Warnings and errors the engine logged, by code: refusals and drops by reason (status).
-    private(set) var warningsByCode: [String: Int] = [:]
+    var warningsByCode: [String: Int] = [:]
     /// Rekey messages the engine reported sent (its GCKS-REKEY-SENT log events).
-    private(set) var rekeysSent = 0
+    var rekeysSent = 0
     /// GDOI members the key server admitted (its GDOI-PULL-REGISTERED log events).
-    private(set) var gdoiRegistrations = 0
+    var gdoiRegistrations = 0
     /// Run after every step when both engines are installed: moves the rekeys one engine made to
     /// the other (GatewayServer: the GCKS's rekeys to the GDOI key server as GROUPKEY-PUSH, the key
     /// server's missed-ack evictions back to the GCKS), returning what each then has to do.
@@ -124,7 +124,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
     }
 
     /// Where a send goes when the peer has not spoken yet (the member's server).
-    private var defaultRoute: Route?
+    var defaultRoute: Route?
 
     /// One datagram as the socket delivered it.
     func receive(_ envelope: AddressedEnvelope<ByteBuffer>, on channel: any Channel, port: ListeningPort) {
@@ -251,37 +251,6 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         if let afterStep, let engine { afterStep(engine) }
     }
 
-    /// Performs one action.
-    func execute(_ action: Action, fromISAKMP: Bool) {
-        switch action {
-        case .send(let datagram, let peer):
-            send(datagram, to: peer)
-        case .scheduleTimer(let id, let deadline):
-            if fromISAKMP { isakmpTimers.insert(id) } else { isakmpTimers.remove(id) }
-            schedule(id, at: deadline)
-        case .cancelTimer(let id):
-            timers.removeValue(forKey: id)?.cancel()
-        case .installSA(let installation):
-            // The data plane (GroupSA) is not built yet; the member reads its holdings instead.
-            logger.info("SA installed", metadata: ["code": "GW-SA-INSTALL", "sa": "\(installation.reference)",
-                                                   "direction": "\(installation.direction.rawValue)"])
-        case .removeSA(let reference):
-            logger.info("SA removed", metadata: ["code": "GW-SA-REMOVE", "sa": "\(reference)"])
-        case .persist(let record):
-            // Only reached without a committer (perform hands records to it).
-            logger.debug("state change not persisted (no state file)", metadata: ["code": "GW-PERSIST", "record": "\(record)"])
-        case .log(let event):
-            if event.level == .warning || event.level == .error { warningsByCode[event.code, default: 0] += 1 }
-            switch event.code {
-            case "GCKS-REKEY-SENT": rekeysSent += 1
-            case "GDOI-PULL-REGISTERED": gdoiRegistrations += 1
-            default: break
-            }
-            // LogEvent never carries key material (EngineCore.Action).
-            logger.log(level: event.level.swiftLogLevel, "\(event.message)", metadata: ["code": "\(event.code)"])
-        }
-    }
-
     /// Hands what the step left for the other engine across (`rekeyHandoff`), engine actions first:
     /// the state change is persisted (the GCKS's record) before a push carries it.
     private func handOffRekeys() {
@@ -297,42 +266,7 @@ final class EngineDriver<Engine: DatagramEngine & Sendable>: @unchecked Sendable
         if !isakmpActions.isEmpty { perform(isakmpActions, fromISAKMP: true) }
     }
 
-    func send(_ datagram: [UInt8], to peer: EndpointAddress) {
-        if let sendInterceptor, sendInterceptor(datagram, peer) { return }
-        guard let route = routes[peer] ?? defaultRoute else {
-            logger.warning("no socket to reach peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
-            return
-        }
-        switch route {
-        case .datagram(let channel, let port, let marker):
-            var buffer = channel.allocator.buffer(capacity: datagram.count + WireLimits.nonESPMarkerLength)
-            // RFC 3948 §2.2: IKE on the NAT-T port always goes behind the marker, also when our GDOI
-            // member floated to the key server's port 4500 (RFC 3947 §4).
-            if marker || port == .natTraversal || (engineTakesISAKMP && peer.port == 4500) { buffer.writeInteger(UInt32(0)) }
-            buffer.writeBytes(datagram)
-            do {
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: try peer.socketAddress, data: buffer), promise: nil)
-            } catch {
-                logger.warning("cannot address peer", metadata: ["code": "GW-NO-ROUTE", "peer": "\(peer)"])
-            }
-        case .stream(let channel):
-            // RFC 8229 §3: Length | non-ESP marker | IKE message.
-            do {
-                channel.writeAndFlush(try TCPEncapsulationEncoder.frame(ike: ByteBuffer(bytes: datagram)), promise: nil)
-            } catch {
-                logger.warning("message too long for a TCP frame", metadata: ["code": "GW-TCP-FRAME", "peer": "\(peer)"])
-            }
-        }
-    }
-
-    private func schedule(_ id: TimerID, at deadline: EngineTime) {
-        timers.removeValue(forKey: id)?.cancel()
-        guard !stopped else { return }
-        let delay = max(0, deadline.milliseconds(since: clock()))
-        timers[id] = eventLoop.scheduleTask(in: .milliseconds(delay)) { [self] in fire(id) }
-    }
-
-    private func fire(_ id: TimerID) {
+    func fire(_ id: TimerID) {
         timers[id] = nil
         guard !stopped else { return }
         let now = clock()
