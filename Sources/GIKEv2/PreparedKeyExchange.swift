@@ -22,12 +22,14 @@ public struct PreparedKeyExchange: Sendable {
     /// Whether `datagram` looks like an IKE_SA_INIT request opening a new SA (initiator, not a
     /// response, responder SPI 0, Message ID 0): a check of fixed header octets only (RFC 7296
     /// §3.1), cheap enough for the transport to make on every datagram.
-    public static func isNewSAInitRequest(_ datagram: some Collection<UInt8>) -> Bool {
+    public static func isNewSAInitRequest(_ datagram: [UInt8]) -> Bool {
         guard datagram.count >= WireLimits.headerLength else { return false }
-        let header = Array(datagram.prefix(WireLimits.headerLength))
-        let flags = header[19]
-        return header[18] == IKEv2ExchangeType.ikeSAInit && flags & IKEv2Header.initiatorFlag != 0
-            && flags & IKEv2Header.responseFlag == 0 && header[8..<16].allSatisfy { $0 == 0 } && header[20..<24].allSatisfy { $0 == 0 }
+        let flags = datagram[19]
+        guard datagram[18] == IKEv2ExchangeType.ikeSAInit, flags & IKEv2Header.initiatorFlag != 0,
+              flags & IKEv2Header.responseFlag == 0 else { return false }
+        for index in 8..<16 where datagram[index] != 0 { return false }  // responder SPI
+        for index in 20..<24 where datagram[index] != 0 { return false }  // Message ID
+        return true
     }
 
     /// Our key pair and the shared secret for the request's KE payload; nil when the datagram is
