@@ -184,6 +184,9 @@ public struct ControlFailure: Codable, Sendable, Equatable, Error, CustomStringC
         /// The reloaded policies do not validate: nothing changed.
         case invalidPolicy = "CTL-INVALID-POLICY"
         case internalError = "CTL-INTERNAL"
+        /// The operation was carried out in memory, but the state file could not take it (the
+        /// server log names the error, GW-PERSIST-FAILED); a restart would not know it.
+        case notStored = "CTL-NOT-STORED"
     }
 
     public var code: Code

@@ -52,14 +52,23 @@ where Operations.Engine: DatagramEngine & Sendable {
             reply(ControlResponse(status: status()))
         case .success(.rekey(let group, let dryRun)):
             // The answer goes once the rekey's state is on disk (group commit, EngineDriver+Durability).
+            let since = driver.durability.submitted
             let response = rekey(RekeyRequest(group: group, reason: .operatorRequest, dryRun: dryRun))
-            driver.whenDurable { reply(response) }
+            driver.whenDurable(since: since) { stored in reply(Self.unlessUnstored(response, stored: stored)) }
         case .success(.evict(let group, let members, let dryRun)):
+            let since = driver.durability.submitted
             let response = rekey(RekeyRequest(group: group, evicting: members, reason: .eviction, dryRun: dryRun))
-            driver.whenDurable { reply(response) }
+            driver.whenDurable(since: since) { stored in reply(Self.unlessUnstored(response, stored: stored)) }
         case .success(.reload):
             reload(reply: reply)
         }
+    }
+
+    /// `response`, or CTL-NOT-STORED when a state change the operation made could not be written.
+    static func unlessUnstored(_ response: ControlResponse, stored: Bool) -> ControlResponse {
+        guard !stored else { return response }
+        return ControlResponse(error: ControlFailure(.notStored, "carried out, but the state file could not take the change "
+                                                     + "(server log: GW-PERSIST-FAILED); a restart would not know it"))
     }
 
     func status() -> ServerStatus {
@@ -144,8 +153,9 @@ where Operations.Engine: DatagramEngine & Sendable {
             do throws(GatewayError) { loaded = .success(try loader()) } catch { loaded = .failure(error) }
             loop.execute { [self] in
                 reloading = false
+                let since = driver.durability.submitted
                 let report = apply(loaded)
-                driver.whenDurable { reply(ControlResponse(reload: report)) }
+                driver.whenDurable(since: since) { stored in reply(Self.unlessUnstored(ControlResponse(reload: report), stored: stored)) }
             }
         }
     }

@@ -31,8 +31,11 @@ struct DurabilityQueue {
     var pendingRecords: [Int: (record: PersistRecord, fromISAKMP: Bool)] = [:]
     /// Per step, the first record of it that failed: its later actions are dropped.
     var failedFrom: [Int: Int] = [:]
-    /// Callbacks waiting for every record submitted before them (control replies).
-    var waiters: [(after: Int, body: () -> Void)] = []
+    /// Callbacks waiting for every record submitted before them (control replies), with the last
+    /// record submitted before their operation began.
+    var waiters: [(since: Int, after: Int, body: (_ stored: Bool) -> Void)] = []
+    /// The latest records that could not be written (at most 4,096, oldest dropped), for waiters.
+    var failedRecords: [Int] = []
 
     /// Whether a record is still on its way to disk, so new actions must queue behind it.
     var isWaiting: Bool { durable < submitted }
@@ -73,6 +76,8 @@ extension EngineDriver {
     func recordsWritten(_ outcome: StateCommitter.Outcome) {
         eventLoop.preconditionInEventLoop()
         var forget: [(record: PersistRecord, fromISAKMP: Bool)] = []
+        durability.failedRecords += outcome.failed.keys.sorted()
+        if durability.failedRecords.count > 4_096 { durability.failedRecords.removeFirst(durability.failedRecords.count - 4_096) }
         for (sequence, failure) in outcome.failed.sorted(by: { $0.key < $1.key }) {
             logger.error("state change not persisted; the actions after it are dropped",
                          metadata: ["code": "GW-PERSIST-FAILED", "error": "\(failure)"])
@@ -106,13 +111,19 @@ extension EngineDriver {
         }
     }
 
-    /// Runs `body` once every record submitted so far is on disk (at once if none is pending):
-    /// a control reply says a rekey happened only once its state would survive a crash.
-    func whenDurable(_ body: @escaping () -> Void) {
+    /// Runs `body` once every record submitted so far has been written or has failed (at once if
+    /// none is pending), telling it whether all those submitted after `since` (the count of records
+    /// submitted when the operation began, `durability.submitted`) are on disk: a control reply
+    /// says a rekey happened only once its state would survive a crash, or says it would not.
+    func whenDurable(since: Int, _ body: @escaping (_ stored: Bool) -> Void) {
         eventLoop.preconditionInEventLoop()
-        guard durability.isWaiting else { return body() }
         let after = durability.submitted
-        durability.waiters.append((after, body))
+        guard durability.isWaiting else { return body(!failed(since: since, through: after)) }
+        durability.waiters.append((since, after, body))
+    }
+
+    private func failed(since: Int, through after: Int) -> Bool {
+        durability.failedRecords.contains { $0 > since && $0 <= after }
     }
 
     private func releaseHeld(droppingSendsFrom dropSendsFrom: Int? = nil) {
@@ -141,6 +152,6 @@ extension EngineDriver {
         let durable = durability.durable
         let ready = durability.waiters.filter { $0.after <= durable }
         durability.waiters.removeAll { $0.after <= durable }
-        for waiter in ready { waiter.body() }
+        for waiter in ready { waiter.body(!failed(since: waiter.since, through: waiter.after)) }
     }
 }

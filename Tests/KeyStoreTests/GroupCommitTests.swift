@@ -131,6 +131,24 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("An operator rekey whose state cannot be written is answered CTL-NOT-STORED; the next one is answered as usual")
+    func unstoredRekeyIsReported() async throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, groups, persister) = try KeyStoreRestartTests.demoState(in: directory)
+        let socket = "/tmp/gk-gc-\(UUID().uuidString.prefix(8)).sock"
+        var configuration = GatewayServer.Configuration(listen: [try ListenAddress(parsing: "127.0.0.1:0")],
+                                                        logger: KeyStoreRestartTests.quietLogger, persister: persister)
+        configuration.controlSocketPath = socket
+        let server = try await GatewayServer.start(configuration: configuration, directory: groups)
+        store.failAtStatement = 1
+        let failed = try await ControlClient.send(.rekey(group: "demo-1001", dryRun: false), to: socket)
+        let next = try await ControlClient.send(.rekey(group: "demo-1001", dryRun: false), to: socket)
+        await server.stop()
+        #expect(!failed.ok && failed.error?.code == .notStored, "\(String(describing: failed.error))")
+        #expect(next.ok, "\(String(describing: next.error))")
+    }
+
     @Test("Errors about the file are not retried record by record; far-behind commits stop new IKE SAs")
     func storeWideErrorsAndBacklog() {
         #expect(StatePersister.isStoreWide(.sqlite(code: 5, message: "database is locked")), "SQLITE_BUSY")
