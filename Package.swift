@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "GIKEv2", "GIKEv2Wire", "GDOI", "GDOIWire", "EngineCore", "GroupState", "GroupKeyCrypto", "WireCore",
-                           "GroupPolicy", "LKH", "KeyStore",
+                           "GroupPolicy", "LKH", "KeyStore", "GroupKeyTestSupport",
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "MetricsTestKit", package: "swift-metrics"),
                            .product(name: "NIOCore", package: "swift-nio"),
@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GroupKeyCLITests",
-            dependencies: ["groupkey"],
+            dependencies: ["groupkey", "GroupKeyTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

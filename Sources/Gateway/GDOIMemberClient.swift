@@ -90,14 +90,7 @@ public enum GDOIMemberClient {
                      group: any EventLoopGroup) async throws(GatewayError) -> (Outcome, Session) {
         let loop = group.next()
         let driver = EngineDriver<GDOIMember>(eventLoop: loop, logger: logger, engineTakesISAKMP: true)
-        let serverAddress = ListenAddress(options.server)
-        let localText: String
-        switch (options.server.isIPv6, serverAddress.isLoopback) {
-        case (false, true): localText = "127.0.0.1"
-        case (false, false): localText = "0.0.0.0"
-        case (true, true): localText = "::1"
-        case (true, false): localText = "::"
-        }
+        let localText = ListenAddress(options.server).memberBindHost
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: loop)

@@ -8,6 +8,17 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ endpoint: EndpointAddress) { self.endpoint = endpoint }
 
+    /// The local address a member binds to reach this server: the server's address family, and
+    /// loopback for a loopback server, so the address our NAT detection hashes is exact.
+    var memberBindHost: String {
+        switch (endpoint.isIPv6, isLoopback) {
+        case (false, true): return "127.0.0.1"
+        case (false, false): return "0.0.0.0"
+        case (true, true): return "::1"
+        case (true, false): return "::"
+        }
+    }
+
     /// Parses `ADDR:PORT`; an IPv6 address goes in brackets. Port 0 asks the system for one.
     public init(parsing text: String) throws(GatewayError) {
         let host: Substring

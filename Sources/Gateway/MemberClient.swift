@@ -140,16 +140,7 @@ public enum MemberClient {
         }
         let loop = group.next()
         let driver = EngineDriver<GroupMemberInitiator>(eventLoop: loop, logger: logger)
-        // Bind the address family of the server; loopback for a loopback server, so our address
-        // (hashed into NAT_DETECTION_SOURCE_IP) is exact.
-        let server = ListenAddress(options.server)
-        let localText: String
-        switch (options.server.isIPv6, server.isLoopback) {
-        case (false, true): localText = "127.0.0.1"
-        case (false, false): localText = "0.0.0.0"
-        case (true, true): localText = "::1"
-        case (true, false): localText = "::"
-        }
+        let localText = ListenAddress(options.server).memberBindHost
         let channel: any Channel
         do {
             switch options.transport {

@@ -1,4 +1,5 @@
 import Foundation
+import GroupKeyTestSupport
 import Testing
 
 /// strongSwan's charon, an IKEv1 implementation nobody here wrote, completes phase 1 against
@@ -13,16 +14,7 @@ struct Phase1StrongSwanInteropTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The groupkey binary sits beside the test bundle in the build directory.
-    static func locateBinary() -> URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("groupkey")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static func locateBinary() -> URL? { GroupKeyBinary.locate() }
 
     /// Why the check cannot run here, or nil.
     static func skipReason() -> String? {

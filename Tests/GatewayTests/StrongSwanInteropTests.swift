@@ -1,5 +1,6 @@
 import EngineCore
 import Foundation
+import GroupKeyTestSupport
 import Gateway
 import GIKEv2
 import GIKEv2Wire
@@ -35,16 +36,7 @@ struct StrongSwanInteropTests {
         return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
-    /// The `groupkey` binary beside the test bundle in the build directory.
-    static func groupkeyBinary() -> URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("groupkey")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static func groupkeyBinary() -> URL? { GroupKeyBinary.locate() }
 
     @Test("strongSwan initiates to groupkey serve: our encrypted IKE_AUTH answers parse, our PSK AUTH verifies")
     func strongSwanInitiates() throws {

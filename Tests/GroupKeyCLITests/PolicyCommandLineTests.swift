@@ -1,4 +1,5 @@
 import Foundation
+import GroupKeyTestSupport
 import Testing
 
 /// Runs the built `groupkey` binary as an operator would and checks exit codes and output.
@@ -6,16 +7,7 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The binary sits beside the test bundle in the build directory.
-    static func locateBinary() -> URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("groupkey")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
+    static func locateBinary() -> URL? { GroupKeyBinary.locate() }
 
     struct Run {
         var status: Int32
