@@ -44,22 +44,31 @@ where Operations.Engine: DatagramEngine & Sendable {
 
     /// Answers one request line; `reply` is called once, on the event loop.
     func handle(line: [UInt8], reply: @escaping @Sendable (ControlResponse) -> Void) {
-        driver.eventLoop.preconditionInEventLoop()
         switch ControlProtocol.decodeRequest(line) {
         case .failure(let failure):
+            driver.eventLoop.preconditionInEventLoop()
             reply(ControlResponse(error: failure))
-        case .success(.status):
+        case .success(let request):
+            handle(request, reply: reply)
+        }
+    }
+
+    /// Carries out one decoded request; `reply` is called once, on the event loop.
+    func handle(_ request: ControlRequest, reply: @escaping @Sendable (ControlResponse) -> Void) {
+        driver.eventLoop.preconditionInEventLoop()
+        switch request {
+        case .status:
             reply(ControlResponse(status: status()))
-        case .success(.rekey(let group, let dryRun)):
+        case .rekey(let group, let dryRun):
             // The answer goes once the rekey's state is on disk (group commit, EngineDriver+Durability).
             let since = driver.durability.submitted
             let response = rekey(RekeyRequest(group: group, reason: .operatorRequest, dryRun: dryRun))
             driver.whenDurable(since: since) { stored in reply(Self.unlessUnstored(response, stored: stored)) }
-        case .success(.evict(let group, let members, let dryRun)):
+        case .evict(let group, let members, let dryRun):
             let since = driver.durability.submitted
             let response = rekey(RekeyRequest(group: group, evicting: members, reason: .eviction, dryRun: dryRun))
             driver.whenDurable(since: since) { stored in reply(Self.unlessUnstored(response, stored: stored)) }
-        case .success(.reload):
+        case .reload:
             reload(reply: reply)
         }
     }
@@ -74,12 +83,12 @@ where Operations.Engine: DatagramEngine & Sendable {
     func status() -> ServerStatus {
         driver.eventLoop.preconditionInEventLoop()
         let now = driver.clock()
+        // Read only: the engine is looked at, not run (no `operate`, whose step also hands rekeys over).
         var groups: [GroupStatus] = []
         var counters = GatewayCounters()
-        _ = try? driver.operate { (engine, now) throws(ControlFailure) in
+        if let engine = driver.engine {
             groups = operations.groupStatus(engine: engine, now: now)
             counters = operations.counters(engine: engine)
-            return ((), [])
         }
         counters = withDriverCounters(counters)
         metrics.update(counters)
@@ -90,11 +99,7 @@ where Operations.Engine: DatagramEngine & Sendable {
     /// Brings the swift-metrics counters up to date (called periodically; cheap: no group walk).
     func refreshMetrics() {
         driver.eventLoop.preconditionInEventLoop()
-        var counters = GatewayCounters()
-        _ = try? driver.operate { (engine, _) throws(ControlFailure) in
-            counters = operations.counters(engine: engine)
-            return ((), [])
-        }
+        let counters = driver.engine.map { operations.counters(engine: $0) } ?? GatewayCounters()
         metrics.update(withDriverCounters(counters))
     }
 

@@ -126,7 +126,7 @@ final class GDOIPushWatcher: @unchecked Sendable {
         let rejection = nowRejected.first { rejected[$0.key, default: 0] != $0.value }?.key
         accepted = nowAccepted
         rejected = nowRejected
-        let hex = { (bytes: [UInt8]) in bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+        let hex = GroupStateReport.hex
         let holdings = client.holdings
         onPush(RekeyNotice(time: EngineTime(date: Date()).milliseconds / 1000, from: arriving?.from ?? "unicast",
                            octets: arriving?.octets ?? 0, messageID: holdings?.sequence, accepted: rejection == nil, rejection: rejection,

@@ -315,7 +315,7 @@ public final class GatewayServer: Sendable {
         let control = self.control
         let promise = driver.eventLoop.makePromise(of: ControlResponse.self)
         driver.eventLoop.execute {
-            control.handle(line: Array(ControlProtocol.encode(request).dropLast())) { promise.succeed($0) }
+            control.handle(request) { promise.succeed($0) }
         }
         return (try? await promise.futureResult.get())
             ?? ControlResponse(error: ControlFailure(.internalError, "the server stopped before answering"))

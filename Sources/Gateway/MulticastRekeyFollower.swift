@@ -184,7 +184,7 @@ final class MulticastRekeyFollower: @unchecked Sendable {
         guard accepted != lastAccepted || rejected != lastRejected || (gained && arriving == nil) else { return }
         let inband = accepted == lastAccepted && rejected == lastRejected
         let rejection = rejected.first { lastRejected[$0.key, default: 0] != $0.value }?.key.rawValue
-        let hex = { (bytes: [UInt8]) in bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+        let hex = GroupStateReport.hex
         let holdings = member.holdings
         onRekey(RekeyNotice(time: EngineTime(date: Date()).milliseconds / 1000,
                             from: inband ? "in-band" : arriving?.from ?? "?", octets: inband ? 0 : arriving?.octets ?? 0,

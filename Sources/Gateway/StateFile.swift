@@ -47,7 +47,7 @@ public enum StateFile {
                                 : (kind: "policy-change", detail: changes.map(\.description).joined(separator: "; ")))
                 logger.info("group restored from the state file", metadata: [
                     "code": "GW-STATE-RESTORED", "group": "\(state.name)", "members": "\(state.members.count)",
-                    "teks": "\(state.dataSecuritySAs.map { hex($0.spi) }.joined(separator: " "))"])
+                    "teks": "\(state.dataSecuritySAs.map { GroupStateReport.hex($0.spi) }.joined(separator: " "))"])
                 groups.append(state)
             }
             let served = Set(groups.map(\.name))
@@ -63,7 +63,6 @@ public enum StateFile {
         return GroupDirectory(groups: groups, memberLists: directory.memberLists)
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// Writes the engines' durable changes to the store, reading the group's current state from the

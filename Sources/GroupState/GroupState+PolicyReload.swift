@@ -16,6 +16,11 @@ extension GroupState {
         }
         definition = newDefinition
         secrets = newSecrets
+        // The delays come from the policy; the Sender-ID width stays that of the allocator the
+        // group already hands IDs from.
+        groupWide = GroupWideValues(activationDelay: newDefinition.timing.activationDelay.map { UInt16(clamping: $0) },
+                                    deactivationDelay: newDefinition.timing.deactivationDelay.map { UInt16(clamping: $0) },
+                                    senderIDBits: groupWide.senderIDBits)
     }
 }
 
@@ -34,15 +39,6 @@ extension GroupState {
             used.append(tek.spi)
             fresh.append(tek)
         }
-        let delay = groupWide.deactivationDelay.map { Int64($0) * 1000 }
-        var next = self
-        for old in replaced {
-            let expiry = old.createdAtMilliseconds + Int64(old.policy.lifetimeSeconds) * 1000
-            next.lifecycle.retiringTEKs.append(RetiringTEK(spi: old.spi, removeAtMilliseconds: delay.map { min(expiry, now + $0) } ?? expiry))
-        }
-        next.dataSecuritySAs += fresh
-        let rekey = next.makeRekey(reason: .operatorRequest, now: now, newTEKs: fresh, retired: replaced.map(\.spi))
-        self = next
-        return rekey
+        return applyTEKs(replacing: replaced, with: fresh, reason: .operatorRequest, now: now)
     }
 }

@@ -17,7 +17,7 @@ public struct GroupState: Sendable {
     public internal(set) var keyTree: LKHTree?
     /// Present when some TEK uses a counter-mode cipher with Sender-IDs.
     public internal(set) var senderIDs: SenderIDAllocator?
-    public let groupWide: GroupWideValues
+    public internal(set) var groupWide: GroupWideValues
     /// Members admitted so far (registration identity), in order of admission.
     public internal(set) var members: [String] = []
     /// The same identities as `members`, for constant-time membership on every registration.

@@ -35,6 +35,23 @@ struct GroupStateTests {
         #expect(state.keyTree == nil)
     }
 
+    @Test("A reloaded policy's activation and deactivation delays govern the next rekey; the Sender-ID width stays")
+    func adoptedTimingIsUsed() throws {
+        var state = try GroupState(definition: try Self.implicitDemo(), secrets: GroupSecrets(preSharedKey: GroupSecrets.demoPreSharedKey),
+                                   random: DeterministicRandom(seed: 1))
+        var reloaded = try Self.implicitDemo()
+        reloaded.timing.activationDelay = 5
+        reloaded.timing.deactivationDelay = 120
+        try state.adopt(definition: reloaded, secrets: state.secrets)
+        #expect(state.groupWide.activationDelay == 5 && state.groupWide.deactivationDelay == 120)
+        #expect(state.groupWide.senderIDBits == 16)
+        // The retiring TEK is kept for the new deactivation delay, not the old 30 s.
+        let old = try #require(state.dataSecuritySAs.first)
+        let rekey = try state.rollOverTEKsToCurrentPolicy(atMilliseconds: old.createdAtMilliseconds + 1_000, random: DeterministicRandom(seed: 2))
+        #expect(rekey.retiredTEKSPIs == [old.spi])
+        #expect(state.lifecycle.retiringTEKs.first?.removeAtMilliseconds == old.createdAtMilliseconds + 1_000 + 120_000)
+    }
+
     @Test("A digital-signature rekey policy needs its signing key")
     func signingKeyRequired() throws {
         #expect(throws: GroupStateError.self) {
