@@ -27,9 +27,13 @@ extension KeyStore {
                     guard let removeAt = row.optionalInteger(8) else { throw .corrupt("retiring TEK of group \(name) has no end") }
                     retiring = RetiringTEK(spi: spi, removeAtMilliseconds: removeAt)
                 }
+                let created = row.integer(6)
+                guard Self.isPlausibleTime(created), retiring.map({ Self.isPlausibleTime($0.removeAtMilliseconds) }) ?? true else {
+                    throw .corrupt("TEK of group \(name) has a time out of range")
+                }
                 return (GroupStateSnapshot.TEK(policyName: row.text(0), transforms: row.text(1), spi: spi, keyMaterial: key,
                                                encryptionKeyLength: encryption, integrityKeyLength: integrity,
-                                               createdAtMilliseconds: row.integer(6)), retiring)
+                                               createdAtMilliseconds: created), retiring)
             }
             let reservedMessageID = try reservationStart(counter: .gikev2RekeyMessageID, group: name)
             let rekeys = try query("""
@@ -40,7 +44,7 @@ extension KeyStore {
                 let lengths = (Int(row.integer(3)), Int(row.integer(4)), Int(row.integer(5)))
                 let next = max(UInt64(clamping: row.integer(6)), reservedMessageID)
                 guard spi.count == 16, lengths.0 >= 0, lengths.1 >= 0, lengths.2 >= 0,
-                      key.count == lengths.0 + lengths.1 + lengths.2, next <= UInt64(UInt32.max) else {
+                      key.count == lengths.0 + lengths.1 + lengths.2, next <= UInt64(UInt32.max), Self.isPlausibleTime(row.integer(7)) else {
                     throw .corrupt("rekey SA of group \(name) has malformed SPI, key lengths or Message ID")
                 }
                 return (GroupStateSnapshot.Rekey(transforms: row.text(0), spi: spi, keyMaterial: key, encryptionKeyLength: lengths.0,
@@ -102,5 +106,11 @@ extension KeyStore {
         let freed = header.5.split(separator: ",").compactMap { Int($0) }
         return LKHTreeExport(degree: header.0, depth: header.1, keyLength: header.2, lastSerial: lastSerial, nodes: nodes,
                              placements: placements, leavesUsed: header.4, freedLeaves: freed)
+    }
+
+    /// Whether a stored time (milliseconds since 1970) is one groupkey could have written: the
+    /// lifetimes added to it later must not overflow (a damaged file would otherwise trap).
+    static func isPlausibleTime(_ milliseconds: Int64) -> Bool {
+        (0...(Int64(1) << 50)).contains(milliseconds)  // 2^50 ms is about year 37,600
     }
 }

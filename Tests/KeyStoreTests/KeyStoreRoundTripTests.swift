@@ -52,6 +52,19 @@ struct KeyStoreRoundTripTests {
         #expect(returning.keyPath == before["a.example"])
     }
 
+    @Test("A damaged file whose TEK or rekey SA time is out of range loads as corrupt, not as a time that traps later",
+          arguments: ["UPDATE tek_epochs SET created_ms = 9223372036854775000", "UPDATE rekey_sas SET created_ms = -5"])
+    func timesOutOfRangeAreCorrupt(damage: String) throws {
+        let directory = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try KeyStore(path: directory.appendingPathComponent("state.db").path)
+        let state = try KeyStoreFixtures.state(members: ["a.example"])
+        try store.save(state, nowMilliseconds: 1)
+        #expect(try store.load(group: state.name) != nil)
+        try store.locked { () throws(KeyStoreError) in try store.connection.run(damage) }
+        #expect(throws: KeyStoreError.self) { _ = try store.load(group: state.name) }
+    }
+
     @Test("The stored policy is the group's native XML, and it reads back to the same definition")
     func policyStored() throws {
         let directory = try KeyStoreFixtures.temporaryDirectory()
