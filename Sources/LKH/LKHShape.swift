@@ -40,8 +40,8 @@ public struct LKHShape: Sendable, Equatable {
     public var nodeCount: Int { firstLeaf + leafCount - 1 }
 
     /// Whether every node has a GDOI LKH ID (16 bits, RFC 6407 §5.6.3.1). A binary tree holds at
-    /// most 32,768 members this way, degree 15 at most 50,625; larger groups keep LKH for
-    /// G-IKEv2 members only.
+    /// most 32,768 members this way, degree 15 at most 50,625; a group with a larger tree is
+    /// served to G-IKEv2 members only (the GDOI key server refuses GDOI members of it).
     public var fitsGDOILKHIDs: Bool { nodeCount <= Self.maximumPosition }
 
     public var leafCount: Int {

@@ -7,7 +7,7 @@ import GroupKeyCrypto
 /// at most 65,535 nodes. No tree with 100,000 leaves fits that at any degree (it has more than
 /// 100,000 nodes), while G-IKEv2 names keys by 32-bit Key IDs (our serials, RFC 9838 §4.5.4) and
 /// never sees positions. Positions are therefore 32-bit; `gdoiLKHID` is nil above 65,535 and the
-/// GDOI engine refuses LKH for such a tree (`LKHShape.fitsGDOILKHIDs`).
+/// GDOI key server refuses GDOI members of a group with such a tree (`LKHShape.fitsGDOILKHIDs`).
 public struct LKHPosition: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
     public init(_ rawValue: UInt32) { self.rawValue = rawValue }

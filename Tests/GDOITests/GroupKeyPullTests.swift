@@ -161,6 +161,26 @@ struct GroupKeyPullErrorTests {
         #expect(directory.snapshot[0].members.isEmpty)
     }
 
+    @Test("A group whose key tree is beyond GDOI's 16-bit LKH IDs refuses GDOI members before admitting them, and sends them no pushes")
+    func treeTooLargeForGDOI() throws {
+        var state = try GroupKeyFixtures.demoGroup()
+        var definition = state.definition
+        definition.lkh = LKHParameters(maximumMembers: 100_000)  // binary tree: leaves from position 131,072
+        state = try GroupState(definition: definition, secrets: state.secrets, random: DeterministicRandom(seed: 8))
+        #expect(state.keyTree?.shape.fitsGDOILKHIDs == false)
+        let directory = GroupDirectory(groups: [state])
+        var server = GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 45))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001), random: DeterministicRandom(seed: 96))
+        let run = try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
+        #expect(GroupKeyFixtures.logCodes(run.serverActions).contains("GDOI-PULL-TREE-TOO-LARGE"))
+        #expect(client.state == .failed(.refused(notify: 18)))
+        #expect(directory.snapshot[0].members.isEmpty, "nobody admitted")
+        var distributor = GDOIRekeyDistributor()
+        var rekeyed = directory.snapshot[0]
+        let rekey = try rekeyed.rollOverTEKs(atMilliseconds: 10_000, random: DeterministicRandom(seed: 9))
+        #expect(distributor.distribute([rekey], group: rekeyed, now: .zero).isEmpty, "no GROUPKEY-PUSH for a group no GDOI member can be in")
+    }
+
     @Test("A group that does not serve GDOI is unknown to GDOI members")
     func groupWithoutGDOI() throws {
         var state = try GroupKeyFixtures.demoGroup()

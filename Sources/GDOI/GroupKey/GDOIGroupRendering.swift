@@ -156,7 +156,7 @@ enum GDOIGroupRendering {
 
     /// GDOI's LKH ID is 16 bits (RFC 6407 §5.6.3.1): a tree position beyond it cannot be named.
     static func lkhID(_ position: LKHPosition) throws -> UInt16 {
-        guard let id = UInt16(exactly: position.rawValue) else {
+        guard let id = position.gdoiLKHID else {
             throw GroupKeyError.cannotBuild("LKH position \(position.rawValue) does not fit GDOI's 16-bit LKH ID")
         }
         return id

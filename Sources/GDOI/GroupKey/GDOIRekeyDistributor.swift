@@ -115,7 +115,8 @@ public struct GDOIRekeyDistributor: Sendable {
 
     /// Renders and addresses the rekeys one step made on `group` (the state after them).
     public mutating func distribute(_ rekeys: [GroupRekey], group: GroupState, now: EngineTime) -> [Action] {
-        guard group.definition.protocols.gdoi, !rekeys.isEmpty else { return [] }
+        // A tree beyond GDOI's 16-bit LKH IDs has no GDOI members (GroupKeyPullServer refuses them).
+        guard group.definition.protocols.gdoi, !rekeys.isEmpty, group.keyTree?.shape.fitsGDOILKHIDs ?? true else { return [] }
         var actions: [Action] = []
         for rekey in rekeys {
             for member in rekey.evictedMembers { forget(member, group: group.name) }

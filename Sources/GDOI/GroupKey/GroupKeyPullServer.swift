@@ -105,6 +105,13 @@ public struct GroupKeyPullServer: Phase2Responder {
             return try refuse(Phase2Notification.invalidIDInformation, sa: sa, code: "GDOI-PULL-UNKNOWN-GROUP",
                               why: "ID type \(groupID.idType) with \(groupID.data.count) octets names no group")
         }
+        // GDOI names LKH nodes with 16-bit IDs (RFC 6407 §5.6.3.1): a larger tree cannot be
+        // given to a GDOI member. Refused before anything is admitted.
+        if let tree = group.keyTree, !tree.shape.fitsGDOILKHIDs {
+            return try refuse(Phase2Notification.invalidIDInformation, sa: sa, code: "GDOI-PULL-TREE-TOO-LARGE",
+                              why: "group \(groupName)'s key tree (\(tree.shape.nodeCount) nodes) is beyond GDOI's 16-bit LKH IDs; "
+                                  + "serve it to G-IKEv2 members only, or lower its <lkh max-members>")
+        }
         var subject: String?
         if case .certificate(let name) = sa.peerCredential { subject = name }
         guard group.authorizes(idType: sa.peerIdentity.idType, data: sa.peerIdentity.data, memberLists: directory.memberLists,
