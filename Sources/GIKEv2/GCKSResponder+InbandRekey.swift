@@ -118,13 +118,16 @@ extension GCKSResponder {
                 dropped.append((queue.group, queue.member, spi))
             }
         }
+        var evictions: [String: [String]] = [:]
         for (group, member, spi) in dropped {
             inbandRekeys[spi] = nil
             actions.append(.log(LogEvent(.warning, "GCKS-INBAND-MEMBER-DROPPED",
                                          "group \(group): \(member) did not answer GSA_INBAND_REKEY after every retransmission; dropped")))
             if let session = sessions[spi] { actions += closeRegistrationSA(session) }
-            actions += evict(group: group, members: [member], now: now)
+            evictions[group, default: []].append(member)
         }
+        // One eviction (one rekey) per group for every member that gave up in this tick.
+        for group in evictions.keys.sorted() { actions += evict(group: group, members: evictions[group] ?? [], now: now) }
         return actions
     }
 }

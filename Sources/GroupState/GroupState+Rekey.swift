@@ -204,12 +204,7 @@ extension GroupState {
         }
         // Nothing below fails.
         let gone = Set(unique)
-        if unique.count <= 16 {
-            // A few evictions: find each by comparison, cheaper than hashing every member.
-            for member in unique { if let index = members.firstIndex(of: member) { members.remove(at: index) } }
-        } else {
-            members.removeAll { gone.contains($0) }
-        }
+        members.removeAll { gone.contains($0) }
         memberSet.subtract(gone)
         for member in unique { lifecycle.memberProtocols[member] = nil }
         let update = makeRekey(reason: .eviction, now: now, newRekeySA: freshRekeySA, tree: plan, evicted: unique)
