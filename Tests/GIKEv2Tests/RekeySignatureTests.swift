@@ -73,8 +73,18 @@ struct RekeySignatureTests {
         guard case .authentication(let auth)? = opened.innerPayloads.last else { Issue.record("no AUTH"); return }
         let signature = try DigitalSignatureAuthentication(decoding: auth.data)
         let zeroed = DigitalSignatureAuthentication(scheme: signature.scheme, signature: [UInt8](repeating: 0, count: signature.signature.count))
+        let zeroedAuth = AuthenticationPayload(method: auth.method, data: zeroed.encoded)
         let octets = try GSARekeySignature.signedOctets(header: opened.header, innerPayloads: Array(opened.innerPayloads.dropLast()),
-                                                        auth: AuthenticationPayload(method: auth.method, data: zeroed.encoded))
+                                                        auth: zeroedAuth)
+        // The same octets put together by hand from the datagram as sent (RFC 9838 §2.4.1.1, Figure
+        // 10): A is its header with Length = AdjustedLen (28 + 4 + |P|) and the SK generic header
+        // (first inner type, flags) with Payload Length = 4 + |P|; P is the inner payloads with the
+        // signature octets zeroed and the AUTH header kept.
+        let p = try IKEv2Message.serializeInnerPayloads(Array(opened.innerPayloads.dropLast()) + [.authentication(zeroedAuth)])
+        let adjusted = UInt32(28 + 4 + p.count), payloadLength = UInt16(4 + p.count)
+        let hand = Array(datagram[0..<24]) + [UInt8(adjusted >> 24), UInt8(adjusted >> 16 & 0xFF), UInt8(adjusted >> 8 & 0xFF), UInt8(adjusted & 0xFF)]
+            + [datagram[28], datagram[29], UInt8(payloadLength >> 8), UInt8(payloadLength & 0xFF)] + p
+        #expect(octets == hand, "A | P as the RFC builds it from the message sent")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rekey-sig-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
