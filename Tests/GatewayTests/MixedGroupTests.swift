@@ -87,8 +87,11 @@ struct MixedGroupTests {
             #expect(await fixture.wait { Self.allHold(tek, gdoi: remainingGDOI, ike: remainingIKE, fixture: fixture) },
                     "after evicting \(round) every remaining member holds the new TEK")
         }
-        // Let the evicted members see whatever reached them (the last round's messages).
-        try await Task.sleep(for: .milliseconds(500))
+        // Wait until every evicted GDOI member has refused a push that followed its eviction (the
+        // last round's included), so the checks below see what reached them.
+        let evictedGDOI = ["gm-gdoi-0", "gm-gdoi-1", "gm-gdoi-2"]
+        #expect(await fixture.wait { evictedGDOI.allSatisfy { fixture.gdoiPushes($0).contains { !$0.accepted } } },
+                "each evicted GDOI member refused the pushes after its eviction (it cannot read the new KEK)")
         let final = try Self.currentTEK(fixture)
         let finalStatus = try #require(try await fixture.send(.status).status)
         await fixture.stop()
@@ -101,10 +104,6 @@ struct MixedGroupTests {
             let laterTEKs = Set(evicted[index...].map { controlHex($0.after) } + [controlHex(final.spi)])
             let held = fixture.heldSPIs(entry.name)
             #expect(held.isDisjoint(with: laterTEKs), "\(entry.name) holds a TEK made after its eviction: \(held)")
-        }
-        // The evicted GDOI members refused what followed (they cannot read the new KEK).
-        for name in ["gm-gdoi-0", "gm-gdoi-1", "gm-gdoi-2"] {
-            #expect(fixture.gdoiPushes(name).contains { !$0.accepted }, "\(name) refused the pushes after its eviction")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GroupKeyTestSupport
 @testable import KeyStore
 import Testing
 
@@ -10,13 +11,8 @@ struct KeyStoreServeCommandTests {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static func binary() throws -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("groupkey")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw KeyStoreError.corrupt("groupkey binary not found beside the test bundle")
+        guard let url = GroupKeyBinary.locate() else { throw KeyStoreError.corrupt("groupkey binary not found beside the test bundle") }
+        return url
     }
 
     /// Starts `groupkey serve`, returns it and the UDP address it reports.
