@@ -73,8 +73,10 @@ public struct GIKEv2GroupOperations: GroupOperations {
         var copy = current
         let planned: [GroupRekey]
         do { planned = try make(&copy) } catch { throw ControlFailure(.internalError, "group \(current.name): \(error)") }
-        // An eviction the engine refuses to send has no message to measure.
-        let datagrams = unsendableEviction ? [] : try Self.build(planned, group: copy, random: random)
+        // Messages are built (and signed) for a dry run only: a real rekey's size is that of what
+        // the engine sends (below), and building it here too would double the work. An eviction
+        // the engine refuses to send has no message to measure.
+        let datagrams = unsendableEviction || !request.dryRun ? [] : try Self.build(planned, group: copy, random: random)
         let preview = Self.preview(request, rekeys: planned, datagrams: datagrams, after: copy, notes: notes)
         if request.dryRun { return RekeyOutcome(preview: preview, actions: []) }
 
