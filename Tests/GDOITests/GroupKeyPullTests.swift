@@ -181,6 +181,26 @@ struct GroupKeyPullErrorTests {
         #expect(distributor.distribute([rekey], group: rekeyed, now: .zero).isEmpty, "no GROUPKEY-PUSH for a group no GDOI member can be in")
     }
 
+    @Test("Keys the member cannot take, in a message 4 whose HASH verified, end the registration instead of a retransmission loop")
+    func authenticatedUnacceptableKeysFail() throws {
+        // A counter-mode TEK but no Sender-ID allocator: message 4 carries no Sender-ID for a
+        // member that asked for one (RFC 6407 §4.4: it must not install the SAs).
+        var state = try GroupKeyFixtures.demoGroup()
+        var definition = state.definition
+        for index in definition.dataSecurity.indices { definition.dataSecurity[index].senderIDBits = nil }
+        state = try GroupState(definition: definition, secrets: state.secrets, random: DeterministicRandom(seed: 8))
+        #expect(state.senderIDs == nil)
+        var server = GroupKeyPullServer(directory: GroupDirectory(groups: [state]), random: DeterministicRandom(seed: 45))
+        var client = GroupKeyPullClient(configuration: .init(group: 1001, senderIDsRequested: 1), random: DeterministicRandom(seed: 96))
+        let run = try GroupKeyFixtures.runPull(client: &client, server: &server, pair: GroupKeyFixtures.phase1Pair())
+        guard case .failed(.unacceptablePolicy) = client.state else {
+            Issue.record("the member should have failed on the keys, is \(client.state)")
+            return
+        }
+        #expect(run.clientActions.contains { if case .cancelTimer = $0 { true } else { false } }, "no more retransmissions")
+        #expect(GroupKeyFixtures.logCodes(run.clientActions).contains("GDOI-GM-FAILED"))
+    }
+
     @Test("A group that does not serve GDOI is unknown to GDOI members")
     func groupWithoutGDOI() throws {
         var state = try GroupKeyFixtures.demoGroup()

@@ -139,6 +139,11 @@ public struct GroupKeyPullClient: Phase2Initiator {
             case .awaitingMessage4: return try handleMessage4(datagram, sa: sa)
             default: throw GroupKeyError.unexpected("GROUPKEY-PULL message in state \(state)")
             }
+        } catch GroupKeyError.unacceptablePolicy(let why) {
+            // Only raised once HASH(2) or HASH(4) has verified: the key server really offers a
+            // policy or keys this member cannot take, and asking again gets the same answer
+            // (RFC 6407 §3.3). The registration ends here.
+            return fail(GroupKeyError.unacceptablePolicy(why))
         } catch {
             // A bad message is dropped: the retransmission timer still runs (RFC 2408 §5: an
             // unauthenticated message must not end the exchange).
