@@ -1,6 +1,7 @@
 import EngineCore
 import Foundation
 import GDOI
+import GroupKeyCrypto
 import GroupState
 import Logging
 import NIOCore
@@ -176,7 +177,7 @@ where Operations.Engine: DatagramEngine & Sendable {
         }
         let current = directory.snapshot
         let plan: ReloadPlan
-        let next: [GroupState]
+        var next: [GroupState]
         switch ReloadPlan.between(current: current, loaded: fresh.snapshot).flatMap({ plan in plan.apply(to: current).map { (plan, $0) } }) {
         case .failure(let failure):
             driver.logger.warning("reload refused", metadata: ["code": "GW-RELOAD-REFUSED", "reason": "\(failure.message)"])
@@ -184,6 +185,25 @@ where Operations.Engine: DatagramEngine & Sendable {
         case .success(let (computed, groups)):
             plan = computed
             next = groups
+        }
+        // A group the reload adds may be one the state file kept while it was not served: it comes
+        // back with its stored keys, tree and members, as a restart would bring it (StateFile).
+        if let persister, !plan.added.isEmpty {
+            let addedNames = Set(plan.added.map(\.name))
+            do {
+                next = try next.map { group in
+                    guard addedNames.contains(group.name),
+                          let (stored, _) = try StateFile.stored(group, in: persister.store, random: SystemRandom(),
+                                                                 nowMilliseconds: driver.clock().milliseconds, logger: driver.logger)
+                    else { return group }
+                    driver.logger.info("group back from the state file", metadata: ["code": "GW-STATE-RESTORED", "group": "\(group.name)"])
+                    return stored
+                }
+            } catch {
+                driver.logger.error("reload refused: the state file could not be read", metadata: [
+                    "code": "GW-RELOAD-REFUSED", "reason": "\(error)"])
+                return ReloadReport(applied: false, diagnostics: ["\(error)"])
+            }
         }
         // The state file first, in one transaction, so it never lags the policies served (the next
         // start compares them with the stored ones) and precedes any rekey sent below; if it cannot

@@ -30,18 +30,13 @@ public enum StateFile {
         var groups: [GroupState] = []
         do {
             for fresh in directory.snapshot {
-                guard let stored = try store.load(group: fresh.name) else {
+                guard let (state, changes) = try stored(fresh, in: store, random: random, nowMilliseconds: nowMilliseconds,
+                                                        logger: logger) else {
                     try store.save(fresh, nowMilliseconds: nowMilliseconds)
                     logger.info("group created in the state file", metadata: ["code": "GW-STATE-NEW-GROUP", "group": "\(fresh.name)",
                                                                               "file": "\(store.path)"])
                     groups.append(fresh)
                     continue
-                }
-                let (state, changes) = try GroupState.restoring(stored.snapshot, definition: fresh.definition, secrets: fresh.secrets,
-                                                                random: random, nowMilliseconds: nowMilliseconds)
-                for change in changes {
-                    logger.warning("policy changed since the state was saved", metadata: [
-                        "code": "GW-STATE-POLICY-CHANGED", "group": "\(fresh.name)", "change": "\(change)"])
                 }
                 try store.save(state, nowMilliseconds: nowMilliseconds, history: changes.isEmpty ? nil
                                 : (kind: "policy-change", detail: changes.map(\.description).joined(separator: "; ")))
@@ -61,6 +56,21 @@ public enum StateFile {
             throw .stateFile("group state: \(error)")
         }
         return GroupDirectory(groups: groups, memberLists: directory.memberLists)
+    }
+
+    /// The group as the state file holds it, under the policy of `fresh` (what changed in that
+    /// policy since the file was written logged and returned), or nil when the file does not know
+    /// the group. Nothing is written.
+    static func stored(_ fresh: GroupState, in store: KeyStore, random: some RandomSource, nowMilliseconds: Int64,
+                       logger: Logger) throws -> (GroupState, [GroupStateRestoreChange])? {
+        guard let stored = try store.load(group: fresh.name) else { return nil }
+        let (state, changes) = try GroupState.restoring(stored.snapshot, definition: fresh.definition, secrets: fresh.secrets,
+                                                        random: random, nowMilliseconds: nowMilliseconds)
+        for change in changes {
+            logger.warning("policy changed since the state was saved", metadata: [
+                "code": "GW-STATE-POLICY-CHANGED", "group": "\(fresh.name)", "change": "\(change)"])
+        }
+        return (state, changes)
     }
 
 }

@@ -117,6 +117,29 @@ struct KeyStoreReloadTests {
         #expect(restored.snapshot.first?.rekeySA?.spi == servedRekey.spi)
     }
 
+    @Test("A group a reload removes and a later reload adds again comes back from the state file, not as a new group")
+    func removedThenAddedAgain() async throws {
+        let folder = try KeyStoreFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("state.db").path
+        let both = try Self.groups([Self.unchanged, Self.group1002]), only1001 = try Self.groups([Self.unchanged])
+        let withBoth = try Self.groups([Self.unchanged, Self.group1002])
+        let reloads = ReloadSequence([only1001, withBoth])
+        let (server, directory, _) = try await Self.server(statePath: path, initial: both,
+                                                           reloaded: { () throws(GatewayError) in reloads.next() })
+        let beforeRekey = try #require(directory.snapshot.first { $0.name == "demo-1002" }?.rekeySA)
+        let removed = await server.reload()
+        let added = await server.reload()
+        let afterRekey = try #require(directory.snapshot.first { $0.name == "demo-1002" }?.rekeySA)
+        await server.stop()
+        #expect(removed.applied && removed.removed == ["demo-1002"])
+        #expect(added.applied && added.added == ["demo-1002"])
+        // The rekey SA is the one the file kept (a new group state would have made a new one). The
+        // TEK may be new: these test groups were made at time 0, so at the wall-clock time of the
+        // reload the stored TEK is past its lifetime and restoring replaces it, as a restart would.
+        #expect(afterRekey.spi == beforeRekey.spi && afterRekey.keyMaterial == beforeRekey.keyMaterial, "the rekey SA the state file kept")
+    }
+
     @Test("A failed reload (policies unreadable, or a refused change) writes nothing")
     func failedReload() async throws {
         let folder = try KeyStoreFixtures.temporaryDirectory()
@@ -155,5 +178,17 @@ private final class Attempts: @unchecked Sendable {
         defer { lock.unlock() }
         count += 1
         return count
+    }
+}
+
+/// The directories successive reloads read, in order (the last one again when they run out).
+final class ReloadSequence: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: [GroupDirectory]
+
+    init(_ directories: [GroupDirectory]) { remaining = directories }
+
+    func next() -> GroupDirectory {
+        lock.withLock { remaining.count > 1 ? remaining.removeFirst() : remaining[0] }
     }
 }
