@@ -94,7 +94,9 @@ extension GCKSResponder {
         _ = session.requests.acceptResponse(messageID: header.messageID)
         sessions[spi] = session
         queue.inFlight = nil
-        inbandRekeys[spi] = queue
+        // A queue with nothing left to send goes: the next rekey makes a new one (line 40), and
+        // the tick does not walk one entry per member that ever took an in-band rekey.
+        inbandRekeys[spi] = queue.waiting.isEmpty ? nil : queue
         return [.cancelTimer(TimerID("gcks-inband-\(spi)")),
                 .log(LogEvent(.debug, "GCKS-INBAND-REKEY-ACKED", "group \(queue.group): \(queue.member) answered"))]
             + sendNextInband(spi: spi, now: now)
