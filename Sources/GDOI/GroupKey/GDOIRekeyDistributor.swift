@@ -43,6 +43,9 @@ public struct GDOIRekeyDistributor: Sendable {
     private var ledgers: [String: GroupKeyPushAckLedger] = [:]
     /// Where each GDOI member of each group registered from (unicast pushes go there).
     private var recipients: [String: [String: EndpointAddress]] = [:]
+    /// The same, by address: whose acknowledgement came from a peer (receiveAck), without a walk
+    /// over every member of the group per acknowledgement.
+    private var membersAt: [String: [EndpointAddress: String]] = [:]
     /// The KEK each unicast push was encrypted under, by KEK SPI and SEQ: its key is the base of
     /// the acknowledgement's ack_key (RFC 8263 §3.2, REKEY_ACK_KEK_SHA256).
     private var ackBases: [AckKey: (group: String, base: SecretBytes)] = [:]
@@ -100,11 +103,10 @@ public struct GDOIRekeyDistributor: Sendable {
 
     /// A GDOI member registered (GROUPKEY-PULL message 4 sent) from `address`.
     public mutating func noteRegistration(group: String, member: String, address: EndpointAddress) {
+        if let previous = recipients[group]?[member], membersAt[group]?[previous] == member { membersAt[group]?[previous] = nil }
         recipients[group, default: [:]][member] = address
+        membersAt[group, default: [:]][address] = member
     }
-
-    /// Where a GDOI member's unicast pushes go, if it registered with this key server.
-    public func address(of member: String, group: String) -> EndpointAddress? { recipients[group]?[member] }
 
     /// Members whose missed acknowledgements reached the limit, by group; the caller evicts them
     /// through the group state (so both populations rekey) and hands the rekeys back here.
@@ -186,7 +188,7 @@ public struct GDOIRekeyDistributor: Sendable {
             statistics.acksRejected += 1
             return [.log(LogEvent(.warning, "GDOI-ACK-UNEXPECTED", "GROUPKEY-PUSH-ACK from \(peer) for no push awaiting one"))]
         }
-        let member = recipients[pending.group]?.first(where: { $0.value == peer })?.key
+        let member = membersAt[pending.group]?[peer]
         var ledger = ledgers[pending.group, default: GroupKeyPushAckLedger()]
         let result = ledger.receive(datagram, type: .kekSHA256, baseKey: pending.base, from: member.map { Array($0.utf8) })
         ledgers[pending.group] = ledger
@@ -244,6 +246,7 @@ public struct GDOIRekeyDistributor: Sendable {
     }
 
     private mutating func forget(_ member: String, group: String) {
+        if let address = recipients[group]?[member], membersAt[group]?[address] == member { membersAt[group]?[address] = nil }
         recipients[group]?[member] = nil
         ledgers[group]?.remove(Array(member.utf8))
     }
