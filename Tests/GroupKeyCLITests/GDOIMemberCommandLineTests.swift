@@ -49,40 +49,26 @@ import Testing
         defer { _ = server.stop() }
         try #require(server.waitUntilListening(), "serve did not report its address")
 
-        var followers: [(Process, Pipe)] = []
-        for (name, protocolName) in [("gdoi-follower", "gdoi"), ("ike-follower", "gikev2")] {
-            let follower = Process()
-            let output = Pipe()
-            follower.executableURL = PolicyCommandLineTests.locateBinary()
-            follower.arguments = ["member", "join", "--server", server.address, "--group", "1001", "--id", name, "--protocol", protocolName,
-                                  "--follow", "--format", "json", "--timeout", "20"]
-            follower.standardOutput = output
-            follower.standardError = FileHandle.nullDevice
-            try follower.run()
-            followers.append((follower, output))
+        let followers = try [("gdoi-follower", "gdoi"), ("ike-follower", "gikev2")].map { name, protocolName in
+            try CrashRestartCommandLineTests.Follower(server: server.address, id: name, protocolName: protocolName)
         }
-        defer { for (follower, _) in followers where follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
+        defer { for follower in followers { follower.stop() } }
+        // The registration document is printed once the follower has joined the rekey group.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let status = try PolicyCommandLineTests.run(["status", "--control", socket])
-            if status.output.contains("id2:gdoi-follower (gdoi)") && status.output.contains("id2:ike-follower (gikev2)") { break }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        Thread.sleep(forTimeInterval: 0.5)
+        while Date() < deadline && !followers.allSatisfy({ $0.registrations == 1 }) { Thread.sleep(forTimeInterval: 0.05) }
+        try #require(followers.allSatisfy { $0.registrations == 1 }, "both followers listen for rekeys")
         for _ in 0..<2 { #expect(try PolicyCommandLineTests.run(["rekey", "demo-1001", "--control", socket]).status == 0) }
-        Thread.sleep(forTimeInterval: 1)
+        for follower in followers { #expect(follower.waitForAccepted(2), "\(follower.text)") }
         var tekSets: [Set<String>] = []
-        for (follower, output) in followers {
-            follower.terminate()
-            follower.waitUntilExit()
-            #expect(follower.terminationStatus == 0, "SIGTERM ends --follow cleanly")
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        for (index, follower) in followers.enumerated() {
+            follower.process.terminate()
+            follower.process.waitUntilExit()
+            #expect(follower.process.terminationStatus == 0, "SIGTERM ends --follow cleanly")
             // Other tests' servers may rekey the same demo group address: theirs are refused.
-            let accepted = try text.split(separator: "\n").filter { $0.hasPrefix("{\"accepted\":true") }.map { try Self.json(String($0)) }
-            let counters = accepted.compactMap { $0["messageID"] as? Int }
+            let counters = follower.accepted.compactMap { $0["messageID"] as? Int }
             // SEQ 1, 2 for GDOI (RFC 6407 §3.2: the first push is 1); Message ID 0, 1 for G-IKEv2.
-            #expect(counters == (followers.first?.0 === follower ? [1, 2] : [0, 1]), "\(text)")
-            tekSets.append(Set(accepted.last?["dataSecuritySAs"] as? [String] ?? []))
+            #expect(counters == (index == 0 ? [1, 2] : [0, 1]), "\(follower.text)")
+            tekSets.append(Set(follower.accepted.last?["dataSecuritySAs"] as? [String] ?? []))
         }
         #expect(tekSets.count == 2 && !tekSets[0].isEmpty && tekSets[0] == tekSets[1], "both followers hold the same TEKs: \(tekSets)")
     }

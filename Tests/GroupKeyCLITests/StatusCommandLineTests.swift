@@ -53,32 +53,19 @@ import Testing
         defer { _ = server.stop() }
         try #require(server.waitUntilListening(), "serve did not report its address")
 
-        let follower = Process()
-        let output = Pipe()
-        follower.executableURL = PolicyCommandLineTests.locateBinary()
-        follower.arguments = ["member", "join", "--server", server.address, "--group", "1001", "--id", "follower",
-                              "--follow", "--format", "json", "--timeout", "20"]
-        follower.standardOutput = output
-        follower.standardError = FileHandle.nullDevice
-        try follower.run()
-        defer { if follower.isRunning { kill(follower.processIdentifier, SIGKILL) } }
-        // Registered once status lists it; then give it a moment to join the rekey group.
+        let follower = try CrashRestartCommandLineTests.Follower(server: server.address, id: "follower", protocolName: "gikev2")
+        defer { follower.stop() }
+        // The registration document is printed once the follower has joined the rekey group.
         let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let status = try PolicyCommandLineTests.run(["status", "--control", socket])
-            if status.output.contains("id2:follower") { break }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        Thread.sleep(forTimeInterval: 0.5)
+        while Date() < deadline && follower.registrations < 1 { Thread.sleep(forTimeInterval: 0.05) }
+        try #require(follower.registrations == 1, "the follower listens for rekeys: \(follower.text)")
         for _ in 0..<2 { #expect(try PolicyCommandLineTests.run(["rekey", "demo-1001", "--control", socket]).status == 0) }
-        Thread.sleep(forTimeInterval: 1)
-        follower.terminate()
-        follower.waitUntilExit()
-        #expect(follower.terminationStatus == 0, "SIGTERM ends --follow cleanly")
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let notices = try text.split(separator: "\n").filter { $0.hasPrefix("{\"accepted\"") }.map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        #expect(follower.waitForAccepted(2), "\(follower.text)")
+        follower.process.terminate()
+        follower.process.waitUntilExit()
+        #expect(follower.process.terminationStatus == 0, "SIGTERM ends --follow cleanly")
+        let text = follower.text
+        let notices = follower.objects.filter { $0["accepted"] != nil }
         // Another test's server may rekey the same demo group address meanwhile: its messages
         // arrive too and are dropped for their unknown rekey SA SPI.
         let accepted = notices.filter { $0["accepted"] as? Bool == true }
