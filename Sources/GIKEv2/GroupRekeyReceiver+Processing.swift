@@ -96,7 +96,13 @@ extension GroupRekeyReceiver {
                             switch attribute {
                             case .wrapKey(let key):
                                 wrapKeys.append(WrappedKeyEntry(keyID: key.keyID, wrappingKeyID: key.kwkID, wrapped: key.encryptedKey))
-                            case .authKey(let key): authKey = key
+                            case .authKey(let key):
+                                // Checked as at registration: an unusable key adopted here would
+                                // make every later signed rekey fail until the member registers again.
+                                do { try AuthKeyCheck.check(key) } catch {
+                                    throw RejectionError(.policy, "the new AUTH_KEY is not a public key this member can verify with")
+                                }
+                                authKey = key
                             // Member-specific keys never travel in a multicast rekey (WIRE-REFERENCE §18.3).
                             case .gmSenderID: throw RejectionError(.policy, "GM_SENDER_ID in a GSA_REKEY")
                             case .other: break

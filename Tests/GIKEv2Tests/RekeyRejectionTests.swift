@@ -101,10 +101,11 @@ struct RekeyRejectionTests {
 /// member who knows the group's rekey SA keys, but not the GCKS's signing key, could send.
 enum RekeyForgery {
     static func build(_ rekey: GroupRekey, state: GroupState, signer: (SigningKey, SignatureScheme)?,
-                      corruptSignature: Bool = false, omitAuth: Bool = false) throws -> [UInt8] {
+                      corruptSignature: Bool = false, omitAuth: Bool = false,
+                      editInner: ([IKEv2Payload]) -> [IKEv2Payload] = { $0 }) throws -> [UInt8] {
         let protecting = try #require(rekey.protectingRekeySA)
         let keys = try GSARekeyMessage.keys(of: protecting)
-        let inner = try GSARekeyMessage.innerPayloads(rekey, group: state, defaultWrap: keys.keyWrap, includeRekeySA: true)
+        let inner = editInner(try GSARekeyMessage.innerPayloads(rekey, group: state, defaultWrap: keys.keyWrap, includeRekeySA: true))
         let header = IKEv2Header(initiatorSPI: GSARekeyMessage.spiHalf(protecting.spi, 0),
                                  responderSPI: GSARekeyMessage.spiHalf(protecting.spi, 8),
                                  exchangeType: IKEv2ExchangeType.gsaRekey, flags: IKEv2Header.initiatorFlag,

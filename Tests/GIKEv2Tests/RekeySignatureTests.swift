@@ -54,6 +54,35 @@ struct RekeySignatureTests {
         #expect(group.members[0].receiver.accepted == 1 && group.members[0].receiver.rejected[.signature] == 3)
     }
 
+    @Test("A genuinely signed rekey SA rollover carrying a new AUTH_KEY that is no usable public key is refused; the member keeps its key")
+    func unusableNewAuthKeyRefused() throws {
+        let (algorithm, file, scheme) = Self.cases[0]
+        var group = try RekeyGroup(state: try RekeyGroup.state(signature: algorithm, keyFile: file), count: 1, senders: [])
+        let (rekey, state) = try group.directory.withGroup(named: group.groupName) { (s) throws(GroupStateError) in
+            (try s.rollOverRekeySA(atMilliseconds: 0, random: SystemRandom()), s)
+        }
+        let genuineKey = try SigningKey(pem: VectorLoader.text(named: file, in: .module))
+        // Our GCKS's signing key does not change, so its rekeys carry no AUTH_KEY; another GCKS may
+        // send one with a new rekey SA (RFC 9838 §4.5.3.2). This one is DER but no public key.
+        let unusable: MemberKeyBagAttribute = .authKey([0x30, 0x03, 0x02, 0x01, 0x00])
+        let damaged = try RekeyForgery.build(rekey, state: state, signer: (genuineKey, scheme)) { inner in
+            inner.map { payload in
+                guard case .keyDownload(var kd) = payload else { return payload }
+                if let index = kd.bags.firstIndex(where: { if case .member = $0 { true } else { false } }),
+                   case .member(var member) = kd.bags[index] {
+                    member.attributes.append(unusable)
+                    kd.bags[index] = .member(member)
+                } else {
+                    kd.bags.append(.member(MemberKeyBag(attributes: [unusable])))
+                }
+                return .keyDownload(kd)
+            }
+        }
+        let held = group.members[0].receiver.holdings.rekeySA?.authKey
+        RekeyRejectionTests.expectRejected(damaged, as: .policy, by: &group.members[0].receiver)
+        #expect(group.members[0].receiver.holdings.rekeySA?.authKey == held)
+    }
+
     @Test("openssl verifies the GCKS's GSA_REKEY signature over A | P (RFC 9838 Figure 10)", arguments: [0, 1])
     func opensslVerifiesSignature(index: Int) throws {
         let (algorithm, file, _) = Self.cases[index]
