@@ -71,6 +71,9 @@ public enum ControlSocket {
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: loop)
+                // A client may send its request and shut its sending side (printf ... | socat):
+                // its answers still go out before the connection closes.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ControlConnectionHandler(handle: handle))
@@ -97,6 +100,8 @@ final class ControlConnectionHandler: ChannelInboundHandler, RemovableChannelHan
     private var queue: [[UInt8]] = []
     private var busy = false
     private var closing = false
+    /// The client will send nothing more: close once every request it sent is answered.
+    private var inputClosed = false
 
     init(handle: @escaping @Sendable ([UInt8], @escaping @Sendable (ControlResponse) -> Void) -> Void) {
         self.handle = handle
@@ -128,7 +133,14 @@ final class ControlConnectionHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     private func next(context: ChannelHandlerContext) {
-        guard !busy, !closing, !queue.isEmpty else { return }
+        guard !busy, !closing else { return }
+        guard !queue.isEmpty else {
+            if inputClosed {
+                closing = true
+                context.close(promise: nil)
+            }
+            return
+        }
         busy = true
         let line = queue.removeFirst()
         let channel = context.channel
@@ -142,6 +154,15 @@ final class ControlConnectionHandler: ChannelInboundHandler, RemovableChannelHan
                 handler.next(context: context)
             }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            next(context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -193,6 +193,41 @@ struct ControlSocketTests {
         try? FileManager.default.removeItem(at: fixture.directory)
     }
 
+    @Test("A client that sends two requests and shuts its sending side (as printf | socat does) still gets both answers")
+    func halfClosedClientIsAnswered() async throws {
+        let fixture = try await ControlFixture()
+        let path = fixture.socketPath
+        let text = await Task.detached { () -> String in
+            let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(descriptor) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard connected == 0 else { return "connect failed" }
+            let request = Array((#"{"version":1,"command":"status"}"# + "\n").utf8)
+            let twice = request + request
+            _ = twice.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            shutdown(descriptor, Int32(SHUT_WR))
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count <= 0 { break }  // the server closes once both are answered
+                received += chunk[0..<count]
+            }
+            return String(decoding: received, as: UTF8.self)
+        }.value
+        await fixture.stop()
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2, "\(text.prefix(300))")
+        #expect(lines.allSatisfy { $0.contains("\"ok\":true") }, "\(text.prefix(300))")
+    }
+
     @Test("No server on the path: a socket error that names the path")
     func unreachable() async throws {
         let path = "/tmp/gk-ctl-absent-\(UUID().uuidString.prefix(8)).sock"
