@@ -22,6 +22,10 @@ extension GCKSResponder {
     mutating func sendInband(_ rekey: GroupRekey, group: GroupState, now: EngineTime) -> [Action] {
         var actions: [Action] = []
         let recipients = Set(rekey.recipients)
+        let content: GSARekeyMessage.Content
+        do { content = try GSARekeyMessage.Content(rekey, group: group, includeRekeySA: false) } catch {
+            return [.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name): \(error)"))]
+        }
         for (spi, session) in sessions.sorted(by: { $0.key < $1.key }) {
             guard case .registered(let groups, let member) = session.state, groups.contains(group.name),
                   recipients.contains(member) else { continue }
@@ -29,8 +33,7 @@ extension GCKSResponder {
             guard let keyWrap = session.keys.keyWrap else { continue }
             let inner: [IKEv2Payload]
             do {
-                inner = try GSARekeyMessage.innerPayloads(rekey, group: group, defaultWrap: keyWrap, includeRekeySA: false,
-                                                           includeDeletes: false)
+                inner = try GSARekeyMessage.innerPayloads(content, rekey: rekey, group: group, defaultWrap: keyWrap, includeDeletes: false)
             } catch {
                 actions.append(.log(LogEvent(.error, "GCKS-REKEY-FAILED", "group \(group.name) member \(member): \(error)")))
                 continue

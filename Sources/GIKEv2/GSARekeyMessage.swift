@@ -59,25 +59,51 @@ public enum GSARekeyMessage {
     ///     deactivation timer per member (RFC 9838 §2.4.2 leaves deletion to a later exchange).
     static func innerPayloads(_ rekey: GroupRekey, group: GroupState, defaultWrap: AESKeyWrap,
                               includeRekeySA: Bool, includeDeletes: Bool = true) throws(GIKEv2Error) -> [IKEv2Payload] {
-        var offer = try PolicyNumbers.offer(of: group)
-        let newSPIs = rekey.newTEKs.map(\.spi)
-        offer.teks = offer.teks.filter { newSPIs.contains($0.spi) }
-        guard offer.teks.count == newSPIs.count else {
-            throw .invalidGroupPolicy("the group no longer holds the TEKs this rekey delivers")
-        }
-        offer.rekey = nil
-        if includeRekeySA, let newRekeySA = rekey.newRekeySA { offer.rekey = try PolicyNumbers.rekeyOffer(newRekeySA) }
-        var payloads: [IKEv2Payload] = []
-        if !offer.teks.isEmpty || offer.rekey != nil {
-            var gsa = offer.groupSecurityAssociation(sender: false)
+        try innerPayloads(Content(rekey, group: group, includeRekeySA: includeRekeySA), rekey: rekey, group: group,
+                          defaultWrap: defaultWrap, includeDeletes: includeDeletes)
+    }
+
+    /// What every copy of a rekey carries whoever reads it: the offer (the new TEKs and rekey
+    /// SA) and its GSA payload. Built once per rekey; only the KD differs per key-wrap key (each
+    /// in-band member's GSK_w).
+    struct Content {
+        let offer: GroupOffer
+        let gsa: IKEv2Payload?
+        let includeRekeySA: Bool
+
+        init(_ rekey: GroupRekey, group: GroupState, includeRekeySA: Bool) throws(GIKEv2Error) {
+            var offer = try PolicyNumbers.offer(of: group)
+            let newSPIs = rekey.newTEKs.map(\.spi)
+            offer.teks = offer.teks.filter { newSPIs.contains($0.spi) }
+            guard offer.teks.count == newSPIs.count else {
+                throw .invalidGroupPolicy("the group no longer holds the TEKs this rekey delivers")
+            }
+            offer.rekey = nil
+            if includeRekeySA, let newRekeySA = rekey.newRekeySA { offer.rekey = try PolicyNumbers.rekeyOffer(newRekeySA) }
+            self.offer = offer
+            self.includeRekeySA = includeRekeySA
+            guard !offer.teks.isEmpty || offer.rekey != nil else {
+                gsa = nil
+                return
+            }
+            var payload = offer.groupSecurityAssociation(sender: false)
             // GCAUTH is sent at registration only (RFC 9838 Fig. 16; WIRE-REFERENCE §18.2).
-            gsa.policies = gsa.policies.map { policy in
+            payload.policies = payload.policies.map { policy in
                 guard case .securityAssociation(var sa) = policy, sa.protocolID == IKEv2ProtocolID.gikeUpdate else { return policy }
                 sa.transforms.removeAll { $0.type == IKEv2TransformTypeNumber.groupControllerAuthenticationMethod }
                 return .securityAssociation(sa)
             }
-            payloads.append(.groupSecurityAssociation(gsa))
-            payloads.append(.keyDownload(try keyDownload(offer: offer, tree: includeRekeySA ? rekey.keyTreeUpdate : nil,
+            gsa = .groupSecurityAssociation(payload)
+        }
+    }
+
+    /// The inner payloads for one copy: the shared `content`, the KD wrapped under `defaultWrap`.
+    static func innerPayloads(_ content: Content, rekey: GroupRekey, group: GroupState, defaultWrap: AESKeyWrap,
+                              includeDeletes: Bool = true) throws(GIKEv2Error) -> [IKEv2Payload] {
+        var payloads: [IKEv2Payload] = []
+        if let gsa = content.gsa {
+            payloads.append(gsa)
+            payloads.append(.keyDownload(try keyDownload(offer: content.offer, tree: content.includeRekeySA ? rekey.keyTreeUpdate : nil,
                                                          defaultWrap: defaultWrap)))
         }
         // Delete of replaced TEKs (RFC 9838 §4.6): members remove them after the deactivation
