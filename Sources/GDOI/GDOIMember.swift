@@ -117,7 +117,9 @@ public struct GDOIMember: Sendable {
             record = nil
             actions.append(.log(LogEvent(.info, "GDOI-SA-EXPIRED", "ISAKMP SA with \(server) reached its lifetime")))
         }
-        if var initiator = phase2 {
+        // A member whose registration failed (the key server refused it) does no more phase-2
+        // work: its GROUPKEY-PULL would otherwise go on retransmitting message 1.
+        if failure == nil, var initiator = phase2 {
             phase2 = nil
             actions += initiator.tick(now: now)
             phase2 = initiator

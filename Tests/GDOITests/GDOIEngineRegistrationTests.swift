@@ -44,4 +44,22 @@ struct GDOIEngineRegistrationTests {
         let installs = harness.leftActions.filter { if case .installSA = $0 { return true } else { return false } }
         #expect(!installs.isEmpty)
     }
+
+    @Test("A member the key server refuses (unknown group) fails and sends GROUPKEY-PULL no more")
+    func refusedMemberStops() throws {
+        let suite = Phase1Proposal(cipher: .aes256, hash: .sha2_256, group: .modp2048, authentication: .preSharedKey)
+        let directory = GroupDirectory(groups: [try GroupKeyFixtures.demoGroup()])
+        var harness = Phase1Fixtures.harness(
+            member: Phase1Fixtures.memberConfiguration(proposals: [suite]),
+            server: Phase1Fixtures.serverConfiguration(proposals: [suite]), mode: .main,
+            phase2Initiator: GroupKeyPullClient(configuration: .init(group: 4242), random: DeterministicRandom(seed: 3)),
+            phase2Responder: GroupKeyPullServer(directory: directory, random: DeterministicRandom(seed: 4)))
+        Phase1Fixtures.run(&harness)
+        #expect(harness.left.failure == .peerRefused(notify: 18), "INVALID-ID-INFORMATION ends the registration")
+        // Past every retransmission deadline: nothing more is sent.
+        let sentBefore = harness.leftActions.filter { if case .send = $0 { true } else { false } }.count
+        for _ in 0..<6 { harness.advance(milliseconds: 20_000) }
+        let sentAfter = harness.leftActions.filter { if case .send = $0 { true } else { false } }.count
+        #expect(sentAfter == sentBefore, "a refused member retransmitted its GROUPKEY-PULL")
+    }
 }
